@@ -1,0 +1,121 @@
+/**
+ * The storage target contract: where backups live (S3, a local folder, memory for unit tests).
+ *
+ * Keys are relative to the target's root (an S3 prefix or a folder) and are spelled only by `layout.ts`.
+ * A target knows nothing about what it stores. Every implementation passes `test/targets/contract.ts`.
+ */
+import type { Readable } from "node:stream";
+
+/** What a target knows about one stored object. */
+export interface ObjectInfo {
+  /** Key relative to the target root. */
+  key: string;
+  /** Size in bytes. */
+  size: number;
+  /** Last modification time. */
+  lastModified: Date;
+  /**
+   * Opaque version tag of the current content (S3 ETag, a content hash for other targets). Changes whenever
+   * the content changes; pass it to `put({ ifMatch })` for an "only if unchanged" write.
+   */
+  etag: string;
+}
+
+export interface PutOptions {
+  signal?: AbortSignal;
+  /** Write only if no object exists at the key; otherwise reject with `PreconditionFailedError`. */
+  ifAbsent?: boolean;
+  /** Write only if the current object's etag equals this; otherwise reject with `PreconditionFailedError`. */
+  ifMatch?: string;
+  /** MIME type recorded where the target supports it. */
+  contentType?: string;
+  /** Called with the cumulative number of bytes accepted so far (not necessarily durable yet). */
+  onProgress?: (bytes: number) => void;
+}
+
+export interface PutResult {
+  /** The new object's etag. */
+  etag: string;
+  /** Bytes stored. */
+  size: number;
+}
+
+export interface GetOptions {
+  signal?: AbortSignal;
+  /** Byte range, inclusive of both ends as in HTTP; `end` omitted means to the end of the object. */
+  range?: { start: number; end?: number };
+}
+
+export interface ListOptions {
+  signal?: AbortSignal;
+  /** Continuation token from the previous page's `next`. */
+  token?: string;
+  /** Maximum objects per page (the target may return fewer). Default 1000. */
+  pageSize?: number;
+}
+
+export interface ListPage {
+  /** Objects of this page, in ascending key order. */
+  objects: ObjectInfo[];
+  /** Token for the next page; absent on the last page. */
+  next?: string;
+}
+
+export interface Target {
+  /** Implementation name: `s3`, `local`, `memory`. */
+  readonly kind: string;
+  /** Where it points, for messages (`s3://bucket/prefix`, `file:///dir`); never contains credentials. */
+  readonly location: string;
+
+  /**
+   * Stores `body` at `key`, streaming: the size need not be known in advance and memory stays bounded (each
+   * implementation documents its bound). The object appears atomically: readers see the old object or the
+   * complete new one, never a part. On failure or abort nothing of the new object remains (no partial file,
+   * no dangling multipart upload) and the previous object, if any, is untouched.
+   * @throws PreconditionFailedError when `ifAbsent`/`ifMatch` does not hold.
+   * @throws TargetError when the storage fails; CancelledError when `signal` aborts.
+   */
+  put(key: string, body: Readable | Uint8Array | string, options?: PutOptions): Promise<PutResult>;
+
+  /**
+   * Opens the object (or a byte range of it) as a stream. Memory is bounded by the stream's high-water mark.
+   * @throws NotFoundError when no object exists at `key`.
+   */
+  get(key: string, options?: GetOptions): Promise<Readable>;
+
+  /** Returns the object's info, or `undefined` when it does not exist. */
+  head(key: string, options?: { signal?: AbortSignal }): Promise<ObjectInfo | undefined>;
+
+  /**
+   * Lists objects whose keys start with `prefix`, one page at a time, in ascending key order. Objects
+   * written while paging may or may not appear.
+   */
+  list(prefix: string, options?: ListOptions): Promise<ListPage>;
+
+  /** Deletes the object; deleting a missing key succeeds. */
+  delete(key: string, options?: { signal?: AbortSignal }): Promise<void>;
+
+  /** Releases connections. The target is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** Iterates every object under `prefix`, page after page. */
+export async function* listAll(
+  target: Target,
+  prefix: string,
+  options: { signal?: AbortSignal; pageSize?: number } = {},
+): AsyncGenerator<ObjectInfo> {
+  let token: string | undefined;
+  do {
+    const page = await target.list(prefix, { ...options, ...(token === undefined ? {} : { token }) });
+    yield* page.objects;
+    token = page.next;
+  } while (token !== undefined);
+}
+
+/** Reads a whole (small) object into memory. Use only for manifests, pointers and locks. */
+export async function getBytes(target: Target, key: string, options: GetOptions = {}): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await target.get(key, options)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -30,7 +30,9 @@ const patterns = process.argv.slice(2);
 const args = [
   "--test",
   "--test-reporter=spec",
-  `--test-concurrency=${process.env.STACKVAULT_TEST_CONCURRENCY ?? "2"}`,
+  // One file at a time: the files share one Neo4j database (community edition has no other), one Redis and
+  // one S3 bucket, and several of them wipe a store.
+  "--test-concurrency=1",
   "--test-timeout=600000",
   ...(patterns.length > 0 ? patterns : ["test/**/*.test.ts"]),
 ];

@@ -1,0 +1,158 @@
+/**
+ * Writes Neo4j property values as Cypher expressions that any Cypher client evaluates back to the exact same
+ * value (and that {@link parseLiteral} reads back without a server):
+ *
+ * | value (driver, `useBigInt: true`) | Cypher |
+ * |---|---|
+ * | string | `'…'` with `\\ \' \n \r \t` and `\uXXXX` escapes for other control characters |
+ * | bigint (INTEGER, full int64) | `42`, `-9223372036854775808` |
+ * | number (FLOAT) | shortest exact decimal (`1.0`, `1.5e-7`), `-0.0`, `toFloat('NaN')`, `toFloat('Infinity')`, `toFloat('-Infinity')` |
+ * | boolean | `true` / `false` |
+ * | Int8Array (BYTE[]) | `apoc.util.compress('…latin-1…', {compression: 'NONE', charset: 'ISO-8859-1'})`: Cypher has no byte literal, so a plain replay needs APOC for byte arrays (the stackvault loader does not) |
+ * | Date, LocalTime, Time, LocalDateTime, DateTime | `date('…')`, `localtime('…')`, `time('…')`, `localdatetime('…')`, `datetime('…+01:00[Europe/Paris]')`, nanosecond precision |
+ * | Duration | `duration({months: …, days: …, seconds: …, nanoseconds: …})` (exact, no normalisation) |
+ * | Point | `point({srid: …, x: …, y: …[, z: …]})` |
+ * | list | `[…]` of the above |
+ */
+import neo4j from "neo4j-driver";
+import { EngineError } from "../../core/errors.ts";
+
+/** Returns the Cypher expression for one property value (see the table above). @throws EngineError on a type with no Cypher form. */
+export function writeValue(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return writeString(value);
+    case "bigint":
+      return value.toString();
+    case "number":
+      return writeFloat(value);
+    case "boolean":
+      return value ? "true" : "false";
+    default:
+      break;
+  }
+  if (value === null || value === undefined) return "null";
+  if (value instanceof Int8Array || value instanceof Uint8Array) return writeBytes(value);
+  if (Array.isArray(value)) return `[${value.map(writeValue).join(", ")}]`;
+  if (neo4j.isInt(value)) return value.toString();
+  if (neo4j.isDate(value)) return `date('${isoDate(value)}')`;
+  if (neo4j.isLocalTime(value)) return `localtime('${isoTime(value)}')`;
+  if (neo4j.isTime(value)) return `time('${isoTime(value)}${isoOffset(Number(value.timeZoneOffsetSeconds))}')`;
+  if (neo4j.isLocalDateTime(value)) return `localdatetime('${isoDate(value)}T${isoTime(value)}')`;
+  if (neo4j.isDateTime(value)) return `datetime('${isoDateTime(value)}')`;
+  if (neo4j.isDuration(value)) {
+    const d = value as { months: unknown; days: unknown; seconds: unknown; nanoseconds: unknown };
+    return `duration({months: ${String(d.months)}, days: ${String(d.days)}, seconds: ${String(d.seconds)}, nanoseconds: ${String(d.nanoseconds)}})`;
+  }
+  if (neo4j.isPoint(value)) {
+    const z = value.z === undefined ? "" : `, z: ${writeFloat(value.z)}`;
+    return `point({srid: ${String(value.srid)}, x: ${writeFloat(value.x)}, y: ${writeFloat(value.y)}${z}})`;
+  }
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return writeMap(value as Record<string, unknown>);
+  }
+  throw new EngineError(`Neo4j returned a property value of an unsupported type (${describe(value)}).`, {
+    hint: "Use --neo4j-method dump for this database, or report the type.",
+  });
+}
+
+/** `{key: value, …}` with every key escaped by {@link writeName}. */
+export function writeMap(map: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(map)) parts.push(`${writeName(k)}: ${writeValue(v)}`);
+  return `{${parts.join(", ")}}`;
+}
+
+/** A label, type or property key between backticks (backticks inside doubled). Always quoted: safe for keywords. */
+export function writeName(name: string): string {
+  return "`" + name.replaceAll("`", "``") + "`";
+}
+
+/** A single-quoted Cypher string literal. */
+export function writeString(s: string): string {
+  return "'" + s.replace(ESCAPE_RE, escapeChar) + "'";
+}
+
+/** A FLOAT literal that never reads back as an INTEGER, exact for every double. */
+export function writeFloat(x: number): string {
+  if (Number.isNaN(x)) return "toFloat('NaN')";
+  if (x === Infinity) return "toFloat('Infinity')";
+  if (x === -Infinity) return "toFloat('-Infinity')";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const s = String(x);
+  if (s.includes("e")) {
+    const [mantissa = "", exponent = ""] = s.split("e");
+    return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}e${exponent.replace("+", "")}`;
+  }
+  return s.includes(".") ? s : `${s}.0`;
+}
+
+/** ISO `HH:MM:SS.nnnnnnnnn` of anything with hour/minute/second/nanosecond. */
+export function isoTime(t: { hour: unknown; minute: unknown; second: unknown; nanosecond: unknown }): string {
+  return `${pad(t.hour, 2)}:${pad(t.minute, 2)}:${pad(t.second, 2)}.${pad(t.nanosecond, 9)}`;
+}
+
+/** ISO `YYYY-MM-DD`; years outside 0000–9999 get a sign, as Neo4j writes them. */
+export function isoDate(d: { year: unknown; month: unknown; day: unknown }): string {
+  const y = Number(d.year);
+  const year = y >= 0 && y <= 9999 ? pad(y, 4) : `${y < 0 ? "-" : "+"}${pad(Math.abs(y), 4)}`;
+  return `${year}-${pad(d.month, 2)}-${pad(d.day, 2)}`;
+}
+
+/** `+HH:MM` or `+HH:MM:SS`. */
+export function isoOffset(seconds: number): string {
+  const sign = seconds < 0 ? "-" : "+";
+  const abs = Math.abs(seconds);
+  const s = abs % 60;
+  return `${sign}${pad(Math.floor(abs / 3600), 2)}:${pad(Math.floor(abs / 60) % 60, 2)}${s ? `:${pad(s, 2)}` : ""}`;
+}
+
+// --- internal ---
+
+const ESCAPE_RE = /[\\'\u0000-\u001f\u007f\u2028\u2029]/g; // eslint-disable-line no-control-regex
+
+function escapeChar(c: string): string {
+  switch (c) {
+    case "\\":
+      return "\\\\";
+    case "'":
+      return "\\'";
+    case "\n":
+      return "\\n";
+    case "\r":
+      return "\\r";
+    case "\t":
+      return "\\t";
+    default:
+      return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  }
+}
+
+function writeBytes(bytes: Int8Array | Uint8Array): string {
+  const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  return `apoc.util.compress(${writeString(latin1).replace(HIGH_RE, escapeHigh)}, {compression: 'NONE', charset: 'ISO-8859-1'})`;
+}
+
+// Bytes 0x80–0xFF are written as \u escapes so that the script stays ASCII for them, whatever a client's encoding.
+const HIGH_RE = /[\u0080-\u00ff]/g;
+function escapeHigh(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+function isoDateTime(v: {
+  year: unknown; month: unknown; day: unknown; hour: unknown; minute: unknown; second: unknown; nanosecond: unknown;
+  timeZoneOffsetSeconds?: unknown; timeZoneId?: string | null;
+}): string {
+  const base = `${isoDate(v)}T${isoTime(v)}`;
+  const offset = v.timeZoneOffsetSeconds === undefined || v.timeZoneOffsetSeconds === null ? "" : isoOffset(Number(v.timeZoneOffsetSeconds));
+  return v.timeZoneId ? `${base}${offset}[${v.timeZoneId}]` : base + offset;
+}
+
+function pad(n: unknown, width: number): string {
+  return String(n).padStart(width, "0");
+}
+
+function describe(value: unknown): string {
+  if (value === null || typeof value !== "object") return typeof value;
+  return (value as object).constructor?.name ?? "object";
+}

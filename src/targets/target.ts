@@ -42,13 +42,16 @@ export interface PutResult {
 
 export interface GetOptions {
   signal?: AbortSignal;
-  /** Byte range, inclusive of both ends as in HTTP; `end` omitted means to the end of the object. */
+  /**
+   * Byte range, inclusive of both ends as in HTTP; `end` omitted or past the end means to the end of the
+   * object. A `start` at or past the end rejects with `TargetError`.
+   */
   range?: { start: number; end?: number };
 }
 
 export interface ListOptions {
   signal?: AbortSignal;
-  /** Continuation token from the previous page's `next`. */
+  /** Continuation token from the previous page's `next` (opaque; valid for the same prefix only). */
   token?: string;
   /** Maximum objects per page (the target may return fewer). Default 1000. */
   pageSize?: number;
@@ -72,13 +75,17 @@ export interface Target {
    * implementation documents its bound). The object appears atomically: readers see the old object or the
    * complete new one, never a part. On failure or abort nothing of the new object remains (no partial file,
    * no dangling multipart upload) and the previous object, if any, is untouched.
+   * An abort that arrives after the object was committed has no effect (the put resolves).
    * @throws PreconditionFailedError when `ifAbsent`/`ifMatch` does not hold.
-   * @throws TargetError when the storage fails; CancelledError when `signal` aborts.
+   * @throws the body's own error, unchanged, when the `body` stream fails.
+   * @throws TargetError when the storage fails (the message names the target and what to do);
+   * CancelledError when `signal` aborts; TargetError for a key that breaks the rules of `object-key.ts`.
    */
   put(key: string, body: Readable | Uint8Array | string, options?: PutOptions): Promise<PutResult>;
 
   /**
    * Opens the object (or a byte range of it) as a stream. Memory is bounded by the stream's high-water mark.
+   * When `signal` aborts while the stream is read, the stream fails with `CancelledError`.
    * @throws NotFoundError when no object exists at `key`.
    */
   get(key: string, options?: GetOptions): Promise<Readable>;

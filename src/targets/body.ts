@@ -1,0 +1,42 @@
+/**
+ * Helpers shared by the target implementations: turning a put body into a stream, and mapping an aborted
+ * signal to the project's {@link CancelledError}.
+ */
+import { Readable } from "node:stream";
+import { CancelledError } from "../core/errors.ts";
+
+/** A put body as a byte stream (strings are UTF-8). Streams are returned as they are. */
+export function bodyStream(body: Readable | Uint8Array | string): Readable {
+  if (typeof body === "string") return Readable.from([Buffer.from(body, "utf8")]);
+  if (body instanceof Uint8Array) return Readable.from([Buffer.from(body.buffer, body.byteOffset, body.byteLength)]);
+  return body;
+}
+
+/** The error an operation rejects with when `signal` aborted it. */
+export function cancelled(signal: AbortSignal | undefined, what: string): CancelledError {
+  return new CancelledError(`Cancelled: ${what}.`, { cause: signal?.reason });
+}
+
+/**
+ * Calls `onAbort` once when `signal` aborts (at once if it already has).
+ * @returns a function that removes the listener; call it when the operation settles.
+ */
+export function onAbort(signal: AbortSignal | undefined, onAbortFn: () => void): () => void {
+  if (signal === undefined) return () => {};
+  if (signal.aborted) {
+    onAbortFn();
+    return () => {};
+  }
+  signal.addEventListener("abort", onAbortFn, { once: true });
+  return () => signal.removeEventListener("abort", onAbortFn);
+}
+
+/**
+ * Destroys `stream` with a {@link CancelledError} when `signal` aborts while it is being read; the listener
+ * goes away when the stream closes.
+ */
+export function cancelStreamOnAbort<T extends Readable>(stream: T, signal: AbortSignal | undefined, what: string): T {
+  const off = onAbort(signal, () => stream.destroy(cancelled(signal, what)));
+  stream.once("close", off);
+  return stream;
+}

@@ -1,0 +1,242 @@
+/**
+ * The S3 target (`s3://bucket[/prefix]`): AWS S3 or any S3-compatible server (custom endpoint, path style).
+ *
+ * Writes stream through `@aws-sdk/lib-storage`'s multipart `Upload`: bodies up to one part go up with a single
+ * PutObject, larger ones as a multipart upload completed at the end, so the object appears atomically.
+ * Memory bound per put: about `(queueSize + 1) × partSize` (default 5 × 16 MiB = 80 MiB): one part being filled
+ * and `queueSize` parts in flight. The largest object is 10,000 × `partSize` (default about 156 GiB).
+ *
+ * On failure or abort, the multipart upload is aborted before `put` rejects (lib-storage's own abort, then an
+ * explicit AbortMultipartUpload as a safety net), so no parts are left behind. An abort lets the parts already
+ * in flight finish first (at most `queueSize` of them).
+ *
+ * Conditional puts use S3's `If-None-Match: *` / `If-Match: etag`, sent on PutObject or, for multipart, on
+ * CompleteMultipartUpload. Retries: the SDK's standard strategy (exponential backoff with jitter) up to
+ * `maxAttempts`. Credentials: the SDK's default chain unless given. The SDK is loaded on first use.
+ */
+import { Readable } from "node:stream";
+import type * as SdkModule from "@aws-sdk/client-s3";
+import type { S3Client, ServerSideEncryption } from "@aws-sdk/client-s3";
+import type { Upload as UploadModule } from "@aws-sdk/lib-storage";
+import { ConfigError, NotFoundError, PreconditionFailedError, throwIfAborted } from "../core/errors.ts";
+import type { GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, PutResult, Target } from "./target.ts";
+import { bodyStream, cancelled, cancelStreamOnAbort, onAbort } from "./body.ts";
+import { assertListPrefix, assertObjectKey } from "./object-key.ts";
+import { assertBucketName, s3Error, type S3ErrorContext } from "./s3-errors.ts";
+
+export interface S3TargetOptions {
+  bucket: string;
+  /** Key prefix inside the bucket (no leading or trailing `/`). @default "" */
+  prefix?: string;
+  /** AWS region. @default the SDK's chain (AWS_REGION, profile), or `us-east-1` with a custom endpoint */
+  region?: string;
+  /** Endpoint URL of an S3-compatible server. @default AWS S3 */
+  endpoint?: string;
+  /** Path-style URLs (`endpoint/bucket/key`). @default true with a custom endpoint, else false */
+  forcePathStyle?: boolean;
+  /** Explicit credentials. @default the SDK's default chain (env, profile, SSO, instance role) */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Server-side encryption of new objects. @default none (the bucket's default applies) */
+  sse?: "AES256" | "aws:kms";
+  /** KMS key id or ARN with `sse: "aws:kms"`. @default the account's aws/s3 key */
+  kmsKeyId?: string;
+  /** Attempts per request, the first included (exponential backoff with jitter in between). @default 5 */
+  maxAttempts?: number;
+  /** Multipart part size in bytes (at least 5 MiB). @default 16 MiB */
+  partSize?: number;
+  /** Parts uploaded concurrently. @default 4 */
+  queueSize?: number;
+  /** Give up connecting to the endpoint after this long (per attempt). @default 5000 */
+  connectTimeoutMs?: number;
+}
+
+/** Creates an S3 target; loads the AWS SDK. @throws ConfigError for an invalid bucket name. */
+export async function createS3Target(options: S3TargetOptions): Promise<Target> {
+  assertBucketName(options.bucket);
+  const prefix = (options.prefix ?? "").replace(/^\/+|\/+$/g, "");
+  if (prefix !== "") {
+    try {
+      assertObjectKey(prefix, `s3://${options.bucket}`);
+    } catch (err) {
+      throw new ConfigError(`Invalid S3 prefix ${JSON.stringify(prefix)}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  const [sdk, storage] = await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/lib-storage")]);
+  const custom = options.endpoint !== undefined;
+  const client = new sdk.S3Client({
+    ...(options.region !== undefined ? { region: options.region } : custom ? { region: "us-east-1" } : {}),
+    ...(custom ? { endpoint: options.endpoint } : {}),
+    forcePathStyle: options.forcePathStyle ?? custom,
+    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+    maxAttempts: options.maxAttempts ?? 5,
+    retryMode: "standard",
+    requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 5000 },
+  });
+  return new S3Target({ sdk, Upload: storage.Upload, client, options, prefix });
+}
+
+export { assertBucketName } from "./s3-errors.ts";
+
+// --- internal ---
+
+type Sdk = typeof SdkModule;
+type UploadClass = typeof UploadModule;
+
+const MiB = 1024 * 1024;
+
+class S3Target implements Target {
+  readonly kind = "s3";
+  readonly location: string;
+  readonly #sdk: Sdk;
+  readonly #Upload: UploadClass;
+  readonly #client: S3Client;
+  readonly #o: S3TargetOptions;
+  readonly #root: string;
+  readonly #endpoint: string;
+
+  constructor(init: { sdk: Sdk; Upload: UploadClass; client: S3Client; options: S3TargetOptions; prefix: string }) {
+    this.#sdk = init.sdk;
+    this.#Upload = init.Upload;
+    this.#client = init.client;
+    this.#o = init.options;
+    this.#root = init.prefix === "" ? "" : `${init.prefix}/`;
+    this.location = `s3://${init.options.bucket}${init.prefix === "" ? "" : `/${init.prefix}`}`;
+    this.#endpoint = init.options.endpoint ?? `https://s3.${init.options.region ?? "<default region>"}.amazonaws.com`;
+  }
+
+  async put(key: string, body: Readable | Uint8Array | string, options: PutOptions = {}): Promise<PutResult> {
+    const Key = this.#key(key);
+    const { signal } = options;
+    throwIfAborted(signal);
+    const source = bodyStream(body);
+    const what = `writing ${key}`;
+    let size = 0;
+    let sourceError: unknown;
+    const off = onAbort(signal, () => source.destroy(cancelled(signal, `${what} to ${this.location}`)));
+    async function* counted(): AsyncGenerator<Buffer> {
+      try {
+        for await (const chunk of source) {
+          const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+          size += buf.length;
+          options.onProgress?.(size);
+          yield buf;
+        }
+      } catch (err) {
+        sourceError = err;
+        throw err;
+      }
+    }
+    const upload = new this.#Upload({
+      client: this.#client,
+      partSize: Math.max(5 * MiB, this.#o.partSize ?? 16 * MiB),
+      queueSize: Math.max(1, this.#o.queueSize ?? 4),
+      leavePartsOnError: false,
+      params: {
+        Bucket: this.#o.bucket,
+        Key,
+        Body: Readable.from(counted()),
+        ...(options.contentType !== undefined ? { ContentType: options.contentType } : {}),
+        ...(options.ifAbsent ? { IfNoneMatch: "*" } : {}),
+        ...(options.ifMatch !== undefined ? { IfMatch: options.ifMatch } : {}),
+        ...(this.#o.sse !== undefined ? { ServerSideEncryption: this.#o.sse as ServerSideEncryption } : {}),
+        ...(this.#o.kmsKeyId !== undefined ? { SSEKMSKeyId: this.#o.kmsKeyId } : {}),
+      },
+    });
+    try {
+      const result = await upload.done();
+      return { etag: result.ETag ?? "", size };
+    } catch (err) {
+      await this.#abortUpload(Key, (upload as unknown as { uploadId?: string }).uploadId);
+      if (signal?.aborted) throw cancelled(signal, `${what} to ${this.location}`);
+      if (sourceError !== undefined && err === sourceError) throw err;
+      const mapped = s3Error(err, this.#ctx(what, signal));
+      // S3 answers If-Match on a missing key with 404; for the contract the condition simply does not hold.
+      if (mapped instanceof NotFoundError && options.ifMatch !== undefined) {
+        throw new PreconditionFailedError(`${key} on ${this.location} changed or disappeared (etag mismatch).`, { cause: err });
+      }
+      throw mapped;
+    } finally {
+      off();
+    }
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<Readable> {
+    const Key = this.#key(key);
+    const { signal, range } = options;
+    const Range = range === undefined ? undefined : `bytes=${range.start}-${range.end ?? ""}`;
+    const out = await this.#send((o) => this.#client.send(new this.#sdk.GetObjectCommand({ Bucket: this.#o.bucket, Key, Range }), o), `reading ${key}`, signal);
+    if (out.Body === undefined) throw new NotFoundError(`No object ${key} on ${this.location}.`);
+    return cancelStreamOnAbort(out.Body as Readable, signal, `reading ${key} from ${this.location}`);
+  }
+
+  async head(key: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo | undefined> {
+    const Key = this.#key(key);
+    try {
+      const out = await this.#send((o) => this.#client.send(new this.#sdk.HeadObjectCommand({ Bucket: this.#o.bucket, Key }), o), `reading ${key}`, options.signal);
+      return { key, size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0), etag: out.ETag ?? "" };
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
+    assertListPrefix(prefix, this.location);
+    const command = new this.#sdk.ListObjectsV2Command({
+      Bucket: this.#o.bucket,
+      Prefix: `${this.#root}${prefix}`,
+      MaxKeys: Math.min(1000, Math.max(1, options.pageSize ?? 1000)),
+      ...(options.token !== undefined ? { ContinuationToken: options.token } : {}),
+    });
+    const out = await this.#send((o) => this.#client.send(command, o), `listing ${prefix || "/"}`, options.signal);
+    const objects = (out.Contents ?? []).map((o) => ({
+      key: (o.Key ?? "").slice(this.#root.length),
+      size: o.Size ?? 0,
+      lastModified: o.LastModified ?? new Date(0),
+      etag: o.ETag ?? "",
+    }));
+    return out.IsTruncated && out.NextContinuationToken ? { objects, next: out.NextContinuationToken } : { objects };
+  }
+
+  async delete(key: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const Key = this.#key(key);
+    try {
+      await this.#send((o) => this.#client.send(new this.#sdk.DeleteObjectCommand({ Bucket: this.#o.bucket, Key }), o), `deleting ${key}`, options.signal);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#client.destroy();
+  }
+
+  #key(key: string): string {
+    return `${this.#root}${assertObjectKey(key, this.location)}`;
+  }
+
+  #ctx(action: string, signal: AbortSignal | undefined): S3ErrorContext {
+    return { action, location: this.location, endpoint: this.#endpoint, bucket: this.#o.bucket, signal };
+  }
+
+  /** Runs one SDK call with the abort signal and maps its errors. */
+  async #send<T>(call: (opts: { abortSignal?: AbortSignal }) => Promise<T>, action: string, signal: AbortSignal | undefined): Promise<T> {
+    throwIfAborted(signal);
+    try {
+      return await call(signal === undefined ? {} : { abortSignal: signal });
+    } catch (err) {
+      throw s3Error(err, this.#ctx(action, signal));
+    }
+  }
+
+  /** Aborts the multipart upload `uploadId` if lib-storage has not already (then it is gone: ignore that). */
+  async #abortUpload(Key: string, UploadId: string | undefined): Promise<void> {
+    if (UploadId === undefined) return;
+    try {
+      await this.#client.send(new this.#sdk.AbortMultipartUploadCommand({ Bucket: this.#o.bucket, Key, UploadId }));
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name !== "NoSuchUpload" && e.$metadata?.httpStatusCode !== 404) throw s3Error(err, this.#ctx(`aborting the upload of ${Key}`, undefined));
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Child process of the local target's cross-process race test: increments a counter object `rounds` times
+ * through read → `put({ ifMatch })` → retry on PreconditionFailedError, and tries one `ifAbsent` put.
+ * Prints `{ "wonAbsent": boolean, "retries": number }`.
+ *
+ *   node test/targets/local-race-child.ts DIR ROUNDS ID
+ */
+import { PreconditionFailedError } from "../../src/core/errors.ts";
+import { createLocalTarget } from "../../src/targets/local.ts";
+import { getBytes } from "../../src/targets/target.ts";
+
+const [dir = "", rounds = "0", id = ""] = process.argv.slice(2);
+const t = createLocalTarget({ dir });
+let wonAbsent = false;
+try {
+  await t.put("race/absent", `owner ${id}`, { ifAbsent: true });
+  wonAbsent = true;
+} catch (err) {
+  if (!(err instanceof PreconditionFailedError)) throw err;
+}
+let retries = 0;
+for (let i = 0; i < Number(rounds); ) {
+  const info = await t.head("race/counter");
+  if (info === undefined) throw new Error("counter missing");
+  const value = Number((await getBytes(t, "race/counter")).toString());
+  // The etag read before the content: if the content changed in between, the put below must fail.
+  try {
+    await t.put("race/counter", String(value + 1), { ifMatch: info.etag });
+    i++;
+  } catch (err) {
+    if (!(err instanceof PreconditionFailedError)) throw err;
+    retries++;
+  }
+}
+process.stdout.write(JSON.stringify({ wonAbsent, retries }));

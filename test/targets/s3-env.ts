@@ -1,0 +1,78 @@
+/**
+ * Coordinates of the test S3 servers, from the environment the test runner loads (`.cache/services/env`):
+ * `S3_*` (versitygw, always) and `S3B_*` (SeaweedFS, when the harness runs it). Plus helpers to make the
+ * bucket and to check that no multipart upload was left behind.
+ */
+import assert from "node:assert/strict";
+import { AbortMultipartUploadCommand, CreateBucketCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
+import type { S3TargetOptions } from "../../src/targets/s3.ts";
+
+export interface S3Coordinates {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  bucket: string;
+}
+
+/** `S3_*` or `S3B_*` coordinates; throws (the test fails) naming what is missing. */
+export function s3Coordinates(prefix: "S3" | "S3B"): S3Coordinates {
+  const names = ["ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "BUCKET"].map((n) => `${prefix}_${n}`);
+  const missing = names.filter((n) => !process.env[n]);
+  assert.deepEqual(missing, [], `missing ${missing.join(", ")}: start the test services (npm run services -- start) or run through npm test`);
+  const [endpoint, accessKeyId, secretAccessKey, bucket] = names.map((n) => process.env[n] as string) as [string, string, string, string];
+  return { endpoint, accessKeyId, secretAccessKey, bucket };
+}
+
+/** True when the SeaweedFS coordinates are present. */
+export function hasSecondS3(): boolean {
+  return Boolean(process.env.S3B_ENDPOINT);
+}
+
+/** Target options for the coordinates (small parts so that tests exercise multipart cheaply). */
+export function s3Options(c: S3Coordinates, extra: Partial<S3TargetOptions> = {}): S3TargetOptions {
+  return {
+    bucket: c.bucket,
+    endpoint: c.endpoint,
+    credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
+    partSize: 5 * 1024 * 1024,
+    queueSize: 2,
+    maxAttempts: 3,
+    ...extra,
+  };
+}
+
+/** A raw SDK client on the coordinates, for checks the Target contract does not expose. */
+export function rawClient(c: S3Coordinates): S3Client {
+  return new S3Client({
+    endpoint: c.endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
+  });
+}
+
+/** Creates the bucket unless it exists. */
+export async function ensureBucket(c: S3Coordinates): Promise<void> {
+  const client = rawClient(c);
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: c.bucket }));
+  } catch (err) {
+    const name = (err as { name?: string }).name;
+    if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") throw err;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Asserts that no multipart upload is in progress for exactly `key` (and aborts any, so runs stay clean). */
+export async function assertNoMultipartUpload(c: S3Coordinates, key: string): Promise<void> {
+  const client = rawClient(c);
+  try {
+    const out = await client.send(new ListMultipartUploadsCommand({ Bucket: c.bucket, Prefix: key }));
+    const dangling = (out.Uploads ?? []).filter((u) => u.Key === key);
+    for (const u of dangling) await client.send(new AbortMultipartUploadCommand({ Bucket: c.bucket, Key: key, UploadId: u.UploadId }));
+    assert.deepEqual(dangling.map((u) => u.Key), [], `no multipart upload may remain for ${key}`);
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,102 @@
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { ConfigError, TargetError } from "../../src/core/errors.ts";
+import { createS3Target } from "../../src/targets/s3.ts";
+import { getBytes } from "../../src/targets/target.ts";
+import { targetContract } from "./contract.ts";
+import { generated, hashStream } from "./data.ts";
+import { assertNoMultipartUpload, ensureBucket, s3Coordinates, s3Options } from "./s3-env.ts";
+
+const MiB = 1024 * 1024;
+
+// versitygw checks If-None-Match/If-Match and then writes, in two steps: racing writers can both win there.
+targetContract(
+  "s3 (versitygw)",
+  async () => {
+    const c = s3Coordinates("S3");
+    await ensureBucket(c);
+    const prefix = `contract-${randomBytes(3).toString("hex")}`;
+    return {
+      target: await createS3Target(s3Options(c, { prefix })),
+      assertNoLeftovers: (key) => assertNoMultipartUpload(c, `${prefix}/${key}`),
+    };
+  },
+  { largeSize: 12 * MiB, atomicConditionalPuts: false },
+);
+
+before(async () => ensureBucket(s3Coordinates("S3")));
+
+test("s3: a failed or aborted multipart put leaves no multipart upload", async () => {
+  const c = s3Coordinates("S3");
+  const prefix = `mpu-${randomBytes(3).toString("hex")}`;
+  const t = await createS3Target(s3Options(c, { prefix }));
+  const boom = new Error("source broke");
+  await assert.rejects(t.put("failed", generated(20 * MiB, { failAfter: 12 * MiB, failWith: boom })), (e) => e === boom);
+  await assertNoMultipartUpload(c, `${prefix}/failed`);
+  const controller = new AbortController();
+  const writing = t.put("aborted", generated(20 * MiB, { pauseAfter: 12 * MiB, onPause: () => controller.abort() }), { signal: controller.signal });
+  await assert.rejects(writing, (e: Error) => e.name === "CancelledError");
+  await assertNoMultipartUpload(c, `${prefix}/aborted`);
+  assert.deepEqual((await t.list("")).objects, []);
+  await t.close();
+});
+
+test("s3: a 64 MiB object goes up as a multipart upload of generated data and reads back identical", async () => {
+  const c = s3Coordinates("S3");
+  const prefix = `big-${randomBytes(3).toString("hex")}`;
+  const t = await createS3Target(s3Options(c, { prefix, partSize: 8 * MiB, queueSize: 4 }));
+  const size = 64 * MiB + 12_345;
+  const expected = await hashStream(generated(size, { seed: 64 }));
+  let progress = 0;
+  const put = await t.put("big.bin", generated(size, { seed: 64 }), { onProgress: (b) => (progress = b), ifAbsent: true });
+  assert.equal(put.size, size);
+  assert.equal(progress, size);
+  assert.match(put.etag, /-9"?$/, "a multipart etag ends with the part count (9 parts of 8 MiB)");
+  assert.deepEqual(await hashStream(await t.get("big.bin")), expected);
+  const tail = await getBytes(t, "big.bin", { range: { start: size - 100 } });
+  assert.equal(tail.length, 100);
+  await assert.rejects(t.put("big.bin", generated(9 * MiB), { ifAbsent: true }), (e: Error) => e.name === "PreconditionFailedError");
+  await assertNoMultipartUpload(c, `${prefix}/big.bin`);
+  await t.delete("big.bin");
+  await t.close();
+});
+
+test("s3: an endpoint that refuses connections gives a TargetError naming it, after retries", async () => {
+  const port = await closedPort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const t = await createS3Target({ bucket: "stackvault-nowhere", endpoint, credentials: { accessKeyId: "a", secretAccessKey: "b" }, maxAttempts: 3 });
+  const started = Date.now();
+  await assert.rejects(t.head("k"), (err: unknown) => {
+    assert.ok(err instanceof TargetError, String(err));
+    assert.match(err.message, new RegExp(`Cannot reach the S3 endpoint ${endpoint}.*ECONNREFUSED.*after 3 attempts`));
+    assert.match(err.hint ?? "", /endpoint/);
+    return true;
+  });
+  assert.ok(Date.now() - started < 15_000);
+  await assert.rejects(t.put("k", "v"), /Cannot reach the S3 endpoint/);
+  await t.close();
+});
+
+test("s3: bad bucket names, wrong credentials and a missing bucket get clear errors", async () => {
+  const c = s3Coordinates("S3");
+  for (const bad of ["ab", "Upper", "under_score", "-dash", "a..b", "192.168.1.1", "xn--bucket", `${"a".repeat(64)}`]) {
+    await assert.rejects(createS3Target({ bucket: bad }), (e: unknown) => e instanceof ConfigError && /not a valid S3 bucket name/.test(e.message), bad);
+  }
+  const wrong = await createS3Target(s3Options(c, { credentials: { accessKeyId: c.accessKeyId, secretAccessKey: "wrong-secret" } }));
+  await assert.rejects(wrong.list(""), (e: unknown) => e instanceof ConfigError && /rejected the credentials/.test(e.message));
+  await wrong.close();
+  const missing = await createS3Target(s3Options(c, { bucket: `stackvault-missing-${randomBytes(3).toString("hex")}` }));
+  await assert.rejects(missing.put("k", "v"), (e: unknown) => e instanceof TargetError && /does not exist/.test(e.message));
+  await missing.close();
+});
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === "object" && address !== null ? address.port : 0;
+}

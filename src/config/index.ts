@@ -9,3 +9,4 @@ export { CONFIG_FILE_NAMES } from "./sources.ts";
 export { isValidBucketName, isValidStackName, isValidTarget, parseTarget } from "./names.ts";
 export type { TargetLocation } from "./names.ts";
 export { requireSetting } from "./require.ts";
+export { settingsTableMarkdown, secretsTableMarkdown } from "./docs.ts";

@@ -63,7 +63,9 @@ class LocalTarget implements Target {
     throwIfAborted(signal);
     const dir = path.dirname(file);
     const temp = path.join(dir, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
-    const size = await this.#writeTemp(temp, bodyStream(body), options, key);
+    const source = bodyStream(body);
+    // Whatever fails, the producer upstream must not wait forever on a stream nobody reads any more.
+    const size = await this.#writeTemp(temp, source, options, key).finally(() => source.destroy());
     try {
       const unlock = await lockFile(file, this.#timing, signal);
       try {

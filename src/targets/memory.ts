@@ -64,6 +64,7 @@ class MemoryTarget implements Target {
       throw err;
     } finally {
       off();
+      source.destroy();
     }
     if (aborted) throw cancelled(signal, `writing ${key} to ${this.location}`);
     const current = this.#store.get(key);

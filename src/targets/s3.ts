@@ -149,6 +149,7 @@ class S3Target implements Target {
       const result = await upload.done();
       return { etag: result.ETag ?? "", size };
     } catch (err) {
+      source.destroy();
       await this.#abortUpload(Key, (upload as unknown as { uploadId?: string }).uploadId);
       if (signal?.aborted) throw cancelled(signal, `${what} to ${this.location}`);
       if (sourceError !== undefined && err === sourceError) throw err;

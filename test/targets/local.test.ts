@@ -10,6 +10,7 @@ import { createLocalTarget } from "../../src/targets/local.ts";
 import { fsError } from "../../src/targets/local-fs.ts";
 import { getBytes } from "../../src/targets/target.ts";
 import { targetContract } from "./contract.ts";
+import { generated } from "./data.ts";
 
 targetContract(
   "local",
@@ -37,12 +38,14 @@ test("local: a folder that cannot be written gives a TargetError naming the path
   const dir = await mkdtemp(path.join(tmpdir(), "stackvault-local-"));
   await writeFile(path.join(dir, "not-a-folder"), "x");
   const t = createLocalTarget({ dir: path.join(dir, "not-a-folder") });
-  await assert.rejects(t.put("k", "v"), (err: unknown) => {
+  const body = generated(1024 * 1024);
+  await assert.rejects(t.put("k", body), (err: unknown) => {
     assert.ok(err instanceof TargetError);
     assert.match(err.message, /not-a-folder/);
     assert.match(err.hint ?? "", /folder/);
     return true;
   });
+  assert.ok(body.destroyed, "the body is released so that its producer does not wait forever");
   const denied = fsError(Object.assign(new Error("EACCES"), { code: "EACCES" }), "write to", "/srv/backups");
   assert.equal(denied.message, "Cannot write to /srv/backups: permission denied.");
   assert.match(denied.hint ?? "", /writable/);

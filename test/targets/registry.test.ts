@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { execFileSync } from "node:child_process";
 import { ConfigError, TargetError } from "../../src/core/errors.ts";
 import { clearMemoryTargets, openTarget, registerTarget, targetSchemes } from "../../src/targets/registry.ts";
 import { getBytes } from "../../src/targets/target.ts";
@@ -43,4 +44,20 @@ test("registry: registering a scheme twice throws; a new scheme can be added", a
   registerTarget("fail-test", async (url) => { throw new TargetError(`no ${url.href}`); });
   assert.ok(targetSchemes().includes("fail-test"));
   await assert.rejects(openTarget("fail-test://x"), /no fail-test:\/\/x/);
+});
+
+test("registry: importing it does not load the AWS SDK (the CLI starts fast); opening s3:// does", () => {
+  const script = [
+    "import { createRequire } from 'node:module';",
+    "const require = createRequire(import.meta.url);",
+    "const sdk = () => Object.keys(require.cache).filter((k) => k.includes('@aws-sdk')).length;",
+    `const reg = await import(${JSON.stringify(new URL("../../src/targets/registry.ts", import.meta.url).href)});`,
+    "const before = sdk();",
+    "await reg.openTarget('s3://lazy-check', { s3: { region: 'us-east-1' } });",
+    "console.log(JSON.stringify({ before, after: sdk() }));",
+  ].join("\n");
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  const { before, after } = JSON.parse(out) as { before: number; after: number };
+  assert.equal(before, 0);
+  assert.ok(after > 0);
 });

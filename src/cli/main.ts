@@ -6,6 +6,7 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CancelledError, EXIT_CODES } from "../core/errors.ts";
+import type { CommandSpec } from "./command.ts";
 import type { Io } from "./io.ts";
 import { processIo, useColor } from "./io.ts";
 import { COMMANDS, buildProgram } from "./program.ts";
@@ -15,12 +16,18 @@ import { fromCommander, reportError } from "./report.ts";
 /**
  * Runs `stackvault` with `argv` (the words after the program name) and returns the exit code. Never throws.
  * @param signal aborted to cancel the run (the process's signal handlers do this in {@link runAsProcess}).
+ * @param commands the commands to offer (default: every command of the contract).
  */
-export async function main(argv: readonly string[], io: Io = processIo(), signal: AbortSignal = new AbortController().signal): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: Io = processIo(),
+  signal: AbortSignal = new AbortController().signal,
+  commands: readonly CommandSpec[] = COMMANDS,
+): Promise<number> {
   const json = argv.includes("--json");
   const colors = palette(useColor(io.stderr, io.env, !argv.includes("--no-color")));
   try {
-    const program = buildProgram({ io, signal });
+    const program = buildProgram({ io, signal }, commands);
     await program.parseAsync([...argv], { from: "user" });
     if (signal.aborted) return reportError(new CancelledError("Cancelled."), io, json, colors);
     return EXIT_CODES.ok;
@@ -33,7 +40,7 @@ export async function main(argv: readonly string[], io: Io = processIo(), signal
 }
 
 /** Runs {@link main} on `process.argv` with signal handling, then exits with its code. */
-export async function runAsProcess(): Promise<void> {
+export async function runAsProcess(commands: readonly CommandSpec[] = COMMANDS): Promise<void> {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {
@@ -44,7 +51,7 @@ export async function runAsProcess(): Promise<void> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const code = await main(process.argv.slice(2), processIo(), controller.signal);
+  const code = await main(process.argv.slice(2), processIo(), controller.signal, commands);
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
   process.exitCode = code;

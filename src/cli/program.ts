@@ -54,8 +54,11 @@ export function packageVersion(): string {
   return pkg.version ?? "0.0.0";
 }
 
-/** Builds the program; `parseAsync` rejects with commander's or the command's error instead of exiting. */
-export function buildProgram(runtime: Runtime): Command {
+/**
+ * Builds the program from `commands` (default: {@link COMMANDS}); `parseAsync` rejects with commander's or the
+ * command's error instead of exiting.
+ */
+export function buildProgram(runtime: Runtime, commands: readonly CommandSpec[] = COMMANDS): Command {
   const program = new Command("stackvault")
     .description(
       "Versioned, verified backups of a Neo4j + Qdrant + Redis (RQ) stack to S3 or a local folder, tied into the " +
@@ -78,7 +81,7 @@ export function buildProgram(runtime: Runtime): Command {
     })
     .addHelpText("after", "\nRun `stackvault <command> --help` for a command's options. Exit codes: see the README.\n");
   program.helpCommand("help [command]", "show help for a command");
-  for (const spec of COMMANDS) {
+  for (const spec of commands) {
     const group = GROUPS.find((g) => g.name === spec.path[0] && spec.path.length > 1);
     if (group !== undefined && !program.commands.some((c) => c.name() === group.name)) {
       program.command(group.name, { hidden: group.hidden === true }).summary(group.summary).description(group.summary).helpCommand(false);

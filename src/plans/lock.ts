@@ -1,0 +1,150 @@
+/**
+ * The stack lock: one backup or restore per stack at a time (DESIGN §7). The lock is a small JSON object at
+ * `stacks/{stack}/lock` written with "only if absent"; it carries the owner's identity and a lease that the
+ * holder renews while it runs. A run that finds a live lock fails fast with the owner's identity; one that
+ * finds an expired lease takes it over with "only if unchanged" (so two takers cannot both win) and hands
+ * back the stale record, whose `stoppedServices` the new run restarts.
+ *
+ * Atomicity rests on the target's conditional writes: exact on AWS S3, the local folder and memory targets.
+ */
+import os from "node:os";
+import { randomUUID } from "node:crypto";
+import { LockError, PreconditionFailedError, throwIfAborted } from "../core/errors.ts";
+import { getBytes } from "../targets/target.ts";
+import type { Target } from "../targets/target.ts";
+import { lockKey } from "../targets/layout.ts";
+
+/** What the lock object holds. */
+export interface LockRecord {
+  runId: string;
+  /** `backup`, `restore`, `prune`… */
+  operation: string;
+  host: string;
+  pid: number;
+  user: string;
+  acquiredAt: string;
+  /** The lease ends here unless renewed. */
+  expiresAt: string;
+  /** Services the run stopped and has not restarted yet; a run that takes over a stale lock restarts them. */
+  stoppedServices: string[];
+}
+
+export interface AcquireOptions {
+  operation: string;
+  /** Lease length. @default 120000 */
+  leaseMs?: number;
+  /** Wait up to this long for a live lock to be released instead of failing at once. @default 0 */
+  waitMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface HeldLock {
+  readonly record: LockRecord;
+  /** The expired record this run took over, if any (its stopped services need a restart). */
+  readonly tookOver: LockRecord | undefined;
+  /** Records the services stopped by this run (so that a crash leaves the list behind). */
+  setStoppedServices(services: string[]): Promise<void>;
+  /** Renews the lease. @throws LockError when the lock was taken over meanwhile. */
+  renew(): Promise<void>;
+  /** Deletes the lock if it is still ours. Idempotent. */
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the stack's lock.
+ * @throws LockError naming the holder when a live lock exists (after `waitMs`).
+ */
+export async function acquireLock(target: Target, stack: string, options: AcquireOptions): Promise<HeldLock> {
+  const key = lockKey(stack);
+  const leaseMs = options.leaseMs ?? 120_000;
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  for (;;) {
+    throwIfAborted(options.signal);
+    const record = newRecord(options.operation, leaseMs);
+    try {
+      const { etag } = await target.put(key, JSON.stringify(record), { ifAbsent: true, contentType: "application/json", ...signalOf(options) });
+      return held(target, key, record, etag, leaseMs, undefined);
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError)) throw err;
+    }
+    const current = await readLock(target, stack, options.signal);
+    if (!current) continue;
+    if (Date.parse(current.record.expiresAt) < Date.now()) {
+      try {
+        const { etag } = await target.put(key, JSON.stringify(record), { ifMatch: current.etag, contentType: "application/json", ...signalOf(options) });
+        return held(target, key, record, etag, leaseMs, current.record);
+      } catch (err) {
+        if (!(err instanceof PreconditionFailedError)) throw err;
+        continue;
+      }
+    }
+    if (Date.now() >= deadline) throw lockedError(stack, current.record);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(50, deadline - Date.now()))));
+  }
+}
+
+/** Reads the current lock, or `undefined` when the stack is not locked. */
+export async function readLock(target: Target, stack: string, signal?: AbortSignal): Promise<{ record: LockRecord; etag: string } | undefined> {
+  const key = lockKey(stack);
+  const info = await target.head(key, signal ? { signal } : {});
+  if (!info) return undefined;
+  try {
+    const record = JSON.parse((await getBytes(target, key, signal ? { signal } : {})).toString("utf8")) as LockRecord;
+    return { record, etag: info.etag };
+  } catch {
+    return undefined;
+  }
+}
+
+// --- internal ---
+
+function signalOf(options: { signal?: AbortSignal }): { signal?: AbortSignal } {
+  return options.signal ? { signal: options.signal } : {};
+}
+
+function newRecord(operation: string, leaseMs: number): LockRecord {
+  const now = Date.now();
+  let user = "unknown";
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // Some containers have no passwd entry for the uid; the lock still works.
+  }
+  return { runId: randomUUID(), operation, host: os.hostname(), pid: process.pid, user, acquiredAt: new Date(now).toISOString(), expiresAt: new Date(now + leaseMs).toISOString(), stoppedServices: [] };
+}
+
+function lockedError(stack: string, holder: LockRecord): LockError {
+  return new LockError(
+    `The stack '${stack}' is locked by a ${holder.operation} run of ${holder.user}@${holder.host} (pid ${holder.pid}, since ${holder.acquiredAt}, lease until ${holder.expiresAt}).`,
+    { hint: "Wait for that run to finish; a crashed run's lock is taken over automatically once its lease has expired." },
+  );
+}
+
+function held(target: Target, key: string, initial: LockRecord, initialEtag: string, leaseMs: number, tookOver: LockRecord | undefined): HeldLock {
+  let record = initial;
+  let etag: string | undefined = initialEtag;
+  const write = async (next: LockRecord): Promise<void> => {
+    if (etag === undefined) throw new LockError("The lock was already released.");
+    try {
+      etag = (await target.put(key, JSON.stringify(next), { ifMatch: etag, contentType: "application/json" })).etag;
+      record = next;
+    } catch (err) {
+      if (err instanceof PreconditionFailedError) throw new LockError(`The lock on ${key} was taken over by another run; this run must stop.`, { cause: err });
+      throw err;
+    }
+  };
+  return {
+    get record() {
+      return record;
+    },
+    tookOver,
+    setStoppedServices: (services) => write({ ...record, stoppedServices: [...services] }),
+    renew: () => write({ ...record, expiresAt: new Date(Date.now() + leaseMs).toISOString() }),
+    release: async () => {
+      if (etag === undefined) return;
+      const info = await target.head(key);
+      if (info?.etag === etag) await target.delete(key);
+      etag = undefined;
+    },
+  };
+}

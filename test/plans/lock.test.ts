@@ -1,0 +1,54 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { LockError } from "../../src/core/errors.ts";
+import { acquireLock, readLock } from "../../src/plans/lock.ts";
+import { createMemoryTarget } from "../../src/targets/memory.ts";
+import type { MemoryStore } from "../../src/targets/memory.ts";
+import { lockKey } from "../../src/targets/layout.ts";
+
+test("a second run on a locked stack fails fast and names the holder", async () => {
+  const target = createMemoryTarget();
+  const first = await acquireLock(target, "knowwhere", { operation: "backup" });
+  await assert.rejects(acquireLock(target, "knowwhere", { operation: "restore" }), (err: unknown) => {
+    assert.ok(err instanceof LockError);
+    assert.match(err.message, /locked by a backup run of .+@.+ \(pid \d+/);
+    return true;
+  });
+  const other = await acquireLock(target, "other-stack", { operation: "backup" });
+  await other.release();
+  await first.release();
+  await first.release();
+  assert.equal(await target.head(lockKey("knowwhere")), undefined);
+});
+
+test("a waiting run gets the lock once the holder releases it", async () => {
+  const target = createMemoryTarget();
+  const first = await acquireLock(target, "s", { operation: "backup" });
+  setTimeout(() => void first.release(), 300);
+  const second = await acquireLock(target, "s", { operation: "backup", waitMs: 5000 });
+  assert.equal((await readLock(target, "s"))?.record.runId, second.record.runId);
+  await second.release();
+});
+
+test("an expired lease is taken over, reported with its stopped services, and the old holder loses", async () => {
+  const target = createMemoryTarget();
+  const crashed = await acquireLock(target, "s", { operation: "backup", leaseMs: 50 });
+  await crashed.setStoppedServices(["worker", "app"]);
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  const next = await acquireLock(target, "s", { operation: "backup" });
+  assert.deepEqual(next.tookOver?.stoppedServices, ["worker", "app"]);
+  assert.equal(next.tookOver?.runId, crashed.record.runId);
+  await assert.rejects(crashed.renew(), /taken over by another run/);
+  await crashed.release();
+  assert.ok(await target.head(lockKey("s")), "the old holder's release does not delete the new holder's lock");
+  await next.renew();
+  await next.release();
+});
+
+test("of many runs racing for one stack, exactly one wins", async () => {
+  const store: MemoryStore = new Map();
+  const targets = Array.from({ length: 12 }, () => createMemoryTarget({ store }));
+  const results = await Promise.allSettled(targets.map((t) => acquireLock(t, "race", { operation: "backup" })));
+  assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
+  for (const r of results) if (r.status === "rejected") assert.ok(r.reason instanceof LockError);
+});

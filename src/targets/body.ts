@@ -2,8 +2,9 @@
  * Helpers shared by the target implementations: turning a put body into a stream, and mapping an aborted
  * signal to the project's {@link CancelledError}.
  */
-import { Readable } from "node:stream";
-import { CancelledError } from "../core/errors.ts";
+import { PassThrough, pipeline, Readable } from "node:stream";
+import { CancelledError, TargetError } from "../core/errors.ts";
+import type { GetOptions } from "./target.ts";
 
 /** A put body as a byte stream (strings are UTF-8). Streams are returned as they are. */
 export function bodyStream(body: Readable | Uint8Array | string): Readable {
@@ -39,4 +40,34 @@ export function cancelStreamOnAbort<T extends Readable>(stream: T, signal: Abort
   const off = onAbort(signal, () => stream.destroy(cancelled(signal, what)));
   stream.once("close", off);
   return stream;
+}
+
+/**
+ * Checks a `get` range: integers, `start >= 0`, `end >= start`.
+ * @throws TargetError naming the range.
+ */
+export function assertRange(range: GetOptions["range"], key: string): void {
+  if (range === undefined) return;
+  const { start, end } = range;
+  const ok = Number.isSafeInteger(start) && start >= 0 && (end === undefined || (Number.isSafeInteger(end) && end >= start));
+  if (!ok) throw new TargetError(`Invalid byte range ${JSON.stringify(range)} for ${key}: need 0 <= start <= end.`);
+}
+
+/**
+ * A stream carrying `source`'s bytes whose failures are mapped: to {@link CancelledError} when `signal`
+ * aborted, else through `mapError`. Destroying the returned stream destroys `source` (releasing its socket).
+ */
+export function guardStream(
+  source: Readable,
+  signal: AbortSignal | undefined,
+  what: string,
+  mapError: (err: unknown) => Error,
+): Readable {
+  const out = new PassThrough();
+  const off = onAbort(signal, () => out.destroy(cancelled(signal, what)));
+  pipeline(source, out, (err) => {
+    off();
+    if (err && !out.destroyed) out.destroy(signal?.aborted ? cancelled(signal, what) : mapError(err));
+  });
+  return out;
 }

@@ -16,6 +16,9 @@
  * about a millisecond), which the lock makes irrelevant for writers that read-then-write through `ifMatch`.
  *
  * Memory: one chunk of the body at a time (the source's high-water mark).
+ *
+ * Unlike S3, a key cannot be both an object and the folder of other keys (`a` and `a/b`); the layout never
+ * asks for that, and the file system refuses it with a TargetError.
  */
 import { link, open, rename, stat, unlink } from "node:fs/promises";
 import type { BigIntStats } from "node:fs";
@@ -25,7 +28,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { NotFoundError, PreconditionFailedError, TargetError, throwIfAborted } from "../core/errors.ts";
 import type { GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, PutResult, Target } from "./target.ts";
-import { bodyStream, cancelled, cancelStreamOnAbort, onAbort } from "./body.ts";
+import { assertRange, bodyStream, cancelled, cancelStreamOnAbort, onAbort } from "./body.ts";
 import { assertListPrefix, assertObjectKey } from "./object-key.ts";
 import { code, ensureDir, fsError, fsyncDir, lockFile, pruneEmptyDirs, TEMP_PREFIX, walkKeys } from "./local-fs.ts";
 
@@ -87,6 +90,7 @@ class LocalTarget implements Target {
 
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const file = this.#path(key);
+    assertRange(options.range, key);
     throwIfAborted(options.signal);
     const handle = await open(file, "r").catch((err: unknown) => {
       if (["ENOENT", "ENOTDIR", "EISDIR"].includes(code(err))) throw new NotFoundError(`No object ${key} on ${this.location}.`);

@@ -7,7 +7,7 @@ import { Readable } from "node:stream";
 import { createHash } from "node:crypto";
 import { NotFoundError, PreconditionFailedError, TargetError, throwIfAborted } from "../core/errors.ts";
 import type { GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, PutResult, Target } from "./target.ts";
-import { bodyStream, cancelled, cancelStreamOnAbort, onAbort } from "./body.ts";
+import { assertRange, bodyStream, cancelled, cancelStreamOnAbort, onAbort } from "./body.ts";
 import { assertListPrefix, assertObjectKey } from "./object-key.ts";
 
 /** The objects of a memory target; share one between targets to simulate two processes. */
@@ -82,6 +82,7 @@ class MemoryTarget implements Target {
 
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     this.#check(key);
+    assertRange(options.range, key);
     throwIfAborted(options.signal);
     const entry = this.#store.get(key);
     if (entry === undefined) throw new NotFoundError(`No object ${key} on ${this.location}.`);

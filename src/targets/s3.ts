@@ -23,7 +23,7 @@ import type { S3Client, ServerSideEncryption } from "@aws-sdk/client-s3";
 import type { Upload as UploadModule } from "@aws-sdk/lib-storage";
 import { ConfigError, NotFoundError, PreconditionFailedError, throwIfAborted } from "../core/errors.ts";
 import type { GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, PutResult, Target } from "./target.ts";
-import { bodyStream, cancelled, cancelStreamOnAbort, onAbort } from "./body.ts";
+import { assertRange, bodyStream, cancelled, guardStream, onAbort } from "./body.ts";
 import { assertListPrefix, assertObjectKey } from "./object-key.ts";
 import { assertBucketName, s3Error, type S3ErrorContext } from "./s3-errors.ts";
 
@@ -75,7 +75,13 @@ export async function createS3Target(options: S3TargetOptions): Promise<Target> 
     retryMode: "standard",
     requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 5000 },
   });
-  return new S3Target({ sdk, Upload: storage.Upload, client, options, prefix });
+  const region = await client.config.region().catch((err: unknown) => {
+    throw new ConfigError(`No AWS region is configured for s3://${options.bucket}.`, {
+      cause: err,
+      hint: "Set the region in the configuration, or AWS_REGION, or in the AWS profile.",
+    });
+  });
+  return new S3Target({ sdk, Upload: storage.Upload, client, options: { ...options, region }, prefix });
 }
 
 export { assertBucketName } from "./s3-errors.ts";
@@ -104,7 +110,7 @@ class S3Target implements Target {
     this.#o = init.options;
     this.#root = init.prefix === "" ? "" : `${init.prefix}/`;
     this.location = `s3://${init.options.bucket}${init.prefix === "" ? "" : `/${init.prefix}`}`;
-    this.#endpoint = init.options.endpoint ?? `https://s3.${init.options.region ?? "<default region>"}.amazonaws.com`;
+    this.#endpoint = init.options.endpoint ?? `https://s3.${init.options.region}.amazonaws.com`;
   }
 
   async put(key: string, body: Readable | Uint8Array | string, options: PutOptions = {}): Promise<PutResult> {
@@ -167,10 +173,11 @@ class S3Target implements Target {
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const Key = this.#key(key);
     const { signal, range } = options;
+    assertRange(range, key);
     const Range = range === undefined ? undefined : `bytes=${range.start}-${range.end ?? ""}`;
     const out = await this.#send((o) => this.#client.send(new this.#sdk.GetObjectCommand({ Bucket: this.#o.bucket, Key, Range }), o), `reading ${key}`, signal);
     if (out.Body === undefined) throw new NotFoundError(`No object ${key} on ${this.location}.`);
-    return cancelStreamOnAbort(out.Body as Readable, signal, `reading ${key} from ${this.location}`);
+    return guardStream(out.Body as Readable, signal, `reading ${key} from ${this.location}`, (err) => s3Error(err, this.#ctx(`reading ${key}`, signal)));
   }
 
   async head(key: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo | undefined> {

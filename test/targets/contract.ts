@@ -91,6 +91,8 @@ export function targetContract(name: string, open: () => Promise<ContractSubject
       assert.ok((await range(50_000, 50_000)).equals(data.subarray(50_000, 50_001)));
       assert.ok((await range(99_000, 200_000)).equals(data.subarray(99_000)));
       await assert.rejects(range(100_000), TargetError);
+      await assert.rejects(range(10, 5), TargetError);
+      await assert.rejects(range(-1, 5), TargetError);
     });
 
     test("get of a missing key rejects with NotFoundError; head returns undefined", async () => {

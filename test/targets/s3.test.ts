@@ -2,6 +2,10 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { ConfigError, TargetError } from "../../src/core/errors.ts";
 import { createS3Target } from "../../src/targets/s3.ts";
 import { getBytes } from "../../src/targets/target.ts";
@@ -90,6 +94,23 @@ test("s3: bad bucket names, wrong credentials and a missing bucket get clear err
   const missing = await createS3Target(s3Options(c, { bucket: `stackvault-missing-${randomBytes(3).toString("hex")}` }));
   await assert.rejects(missing.put("k", "v"), (e: unknown) => e instanceof TargetError && /does not exist/.test(e.message));
   await missing.close();
+});
+
+test("s3: no credentials anywhere in the default chain gives a ConfigError saying where to set them", async () => {
+  const c = s3Coordinates("S3");
+  const home = await mkdtemp(path.join(tmpdir(), "stackvault-nocreds-"));
+  const script = [
+    `const { createS3Target } = await import(${JSON.stringify(new URL("../../src/targets/s3.ts", import.meta.url).href)});`,
+    `const t = await createS3Target({ bucket: ${JSON.stringify(c.bucket)}, endpoint: ${JSON.stringify(c.endpoint)}, maxAttempts: 1 });`,
+    "try { await t.head('k'); console.log('no error'); } catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message, hint: e.hint })); }",
+  ].join("\n");
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: home, AWS_EC2_METADATA_DISABLED: "true", AWS_CONFIG_FILE: path.join(home, "none"), AWS_SHARED_CREDENTIALS_FILE: path.join(home, "none") };
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", env, timeout: 60_000 });
+  const err = JSON.parse(out) as { name: string; message: string; hint: string };
+  assert.equal(err.name, "ConfigError");
+  assert.match(err.message, /No AWS credentials were found/);
+  assert.match(err.hint, /profile.*instance role/);
+  await rm(home, { recursive: true });
 });
 
 /** A loopback port with nothing listening on it. */

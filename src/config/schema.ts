@@ -61,14 +61,14 @@ const redis = z.strictObject({
 const s3 = z.strictObject({
   /** Endpoint of an S3-compatible server; unset means AWS. @default undefined */
   endpoint: url(["http", "https"]).optional().meta({ description: "S3 endpoint URL (S3-compatible servers)", groups: ["target"] }),
-  /** Path-style addressing (`endpoint/bucket/key`); needed by most S3-compatible servers. @default false */
-  forcePathStyle: z.boolean().default(false).meta({ description: "use path-style S3 addressing", groups: ["target"] }),
+  /** Path-style addressing (`endpoint/bucket/key`). @default true with a custom endpoint, else false */
+  forcePathStyle: z.boolean().optional().meta({ description: "use path-style S3 addressing (default: on with --s3-endpoint)", groups: ["target"] }),
   /** Server-side encryption of every object. @default "AES256" */
   sse: z.enum(["AES256", "aws:kms", "none"]).default("AES256").meta({ description: "server-side encryption", groups: ["target"] }),
   /** KMS key id or ARN when `sse` is `aws:kms`; unset means the bucket's default key. @default undefined */
   kmsKeyId: z.string().min(1).optional().meta({ description: "KMS key for aws:kms encryption", groups: ["target"] }),
-  /** Multipart part size in MiB; memory per upload is about `partSizeMib × queueSize`. @default 16 */
-  partSizeMib: z.number().int().min(5).max(5120).default(16).meta({ description: "multipart part size in MiB", groups: ["target"] }),
+  /** Multipart part size in MiB; memory per upload is about `partSizeMib × queueSize`. @default 8 */
+  partSizeMib: z.number().int().min(5).max(5120).default(8).meta({ description: "multipart part size in MiB", groups: ["target"] }),
   /** Parts uploaded concurrently per object. @default 4 */
   queueSize: z.number().int().min(1).max(64).default(4).meta({ description: "parts uploaded concurrently", groups: ["target"] }),
 });

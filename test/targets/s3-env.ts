@@ -4,7 +4,14 @@
  * bucket and to check that no multipart upload was left behind.
  */
 import assert from "node:assert/strict";
-import { AbortMultipartUploadCommand, CreateBucketCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  DeleteObjectsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import type { S3TargetOptions } from "../../src/targets/s3.ts";
 
 export interface S3Coordinates {
@@ -72,6 +79,21 @@ export async function assertNoMultipartUpload(c: S3Coordinates, key: string): Pr
     const dangling = (out.Uploads ?? []).filter((u) => u.Key === key);
     for (const u of dangling) await client.send(new AbortMultipartUploadCommand({ Bucket: c.bucket, Key: key, UploadId: u.UploadId }));
     assert.deepEqual(dangling.map((u) => u.Key), [], `no multipart upload may remain for ${key}`);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Deletes every object under `prefix` (test clean-up). */
+export async function deletePrefix(c: S3Coordinates, prefix: string): Promise<void> {
+  const client = rawClient(c);
+  try {
+    for (;;) {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: c.bucket, Prefix: prefix }));
+      const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key }));
+      if (keys.length === 0) return;
+      await client.send(new DeleteObjectsCommand({ Bucket: c.bucket, Delete: { Objects: keys } }));
+    }
   } finally {
     client.destroy();
   }

@@ -10,7 +10,7 @@ import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { createS3Target } from "../../src/targets/s3.ts";
 import { getBytes } from "../../src/targets/target.ts";
 import { targetContract } from "./contract.ts";
-import { assertNoMultipartUpload, ensureBucket, hasSecondS3, rawClient, s3Coordinates, s3Options } from "./s3-env.ts";
+import { assertNoMultipartUpload, deletePrefix, ensureBucket, hasSecondS3, rawClient, s3Coordinates, s3Options } from "./s3-env.ts";
 
 const MiB = 1024 * 1024;
 
@@ -24,6 +24,7 @@ if (hasSecondS3()) {
       return {
         target: await createS3Target(s3Options(c, { prefix })),
         assertNoLeftovers: (key) => assertNoMultipartUpload(c, `${prefix}/${key}`),
+        cleanup: () => deletePrefix(c, `${prefix}/`),
       };
     },
     { largeSize: 12 * MiB, atomicConditionalPuts: true },

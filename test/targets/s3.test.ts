@@ -11,7 +11,7 @@ import { createS3Target } from "../../src/targets/s3.ts";
 import { getBytes } from "../../src/targets/target.ts";
 import { targetContract } from "./contract.ts";
 import { generated, hashStream } from "./data.ts";
-import { assertNoMultipartUpload, ensureBucket, s3Coordinates, s3Options } from "./s3-env.ts";
+import { assertNoMultipartUpload, deletePrefix, ensureBucket, s3Coordinates, s3Options } from "./s3-env.ts";
 
 const MiB = 1024 * 1024;
 
@@ -25,6 +25,7 @@ targetContract(
     return {
       target: await createS3Target(s3Options(c, { prefix })),
       assertNoLeftovers: (key) => assertNoMultipartUpload(c, `${prefix}/${key}`),
+      cleanup: () => deletePrefix(c, `${prefix}/`),
     };
   },
   { largeSize: 12 * MiB, atomicConditionalPuts: false },

@@ -18,92 +18,37 @@
  * `maxAttempts`. Credentials: the SDK's default chain unless given. The SDK is loaded on first use.
  */
 import { Readable } from "node:stream";
-import type * as SdkModule from "@aws-sdk/client-s3";
 import type { S3Client, ServerSideEncryption } from "@aws-sdk/client-s3";
-import type { Upload as UploadModule } from "@aws-sdk/lib-storage";
-import { ConfigError, NotFoundError, PreconditionFailedError, throwIfAborted } from "../core/errors.ts";
+import { NotFoundError, PreconditionFailedError, TargetError, throwIfAborted } from "../core/errors.ts";
 import type { GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, PutResult, Target } from "./target.ts";
 import { assertRange, bodyStream, cancelled, guardStream, onAbort } from "./body.ts";
 import { assertListPrefix, assertObjectKey } from "./object-key.ts";
-import { assertBucketName, s3Error, type S3ErrorContext } from "./s3-errors.ts";
+import { s3Error, type S3ErrorContext } from "./s3-errors.ts";
+import { connectS3, type S3Connection, type S3TargetOptions } from "./s3-client.ts";
 
-export interface S3TargetOptions {
-  bucket: string;
-  /** Key prefix inside the bucket (no leading or trailing `/`). @default "" */
-  prefix?: string;
-  /** AWS region. @default the SDK's chain (AWS_REGION, profile), or `us-east-1` with a custom endpoint */
-  region?: string;
-  /** Endpoint URL of an S3-compatible server. @default AWS S3 */
-  endpoint?: string;
-  /** Path-style URLs (`endpoint/bucket/key`). @default true with a custom endpoint, else false */
-  forcePathStyle?: boolean;
-  /** Explicit credentials. @default the SDK's default chain (env, profile, SSO, instance role) */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Server-side encryption of new objects. @default none (the bucket's default applies) */
-  sse?: "AES256" | "aws:kms";
-  /** KMS key id or ARN with `sse: "aws:kms"`. @default the account's aws/s3 key */
-  kmsKeyId?: string;
-  /** Attempts per request, the first included (exponential backoff with jitter in between). @default 5 */
-  maxAttempts?: number;
-  /** Multipart part size in bytes (at least 5 MiB); the largest object is 10,000 parts. @default 8 MiB */
-  partSize?: number;
-  /** Parts uploaded concurrently. @default 4 */
-  queueSize?: number;
-  /** Give up connecting to the endpoint after this long (per attempt). @default 5000 */
-  connectTimeoutMs?: number;
-}
-
-/** Creates an S3 target; loads the AWS SDK. @throws ConfigError for an invalid bucket name. */
+/** Creates an S3 target; loads the AWS SDK. @throws ConfigError for an invalid bucket name, prefix or region. */
 export async function createS3Target(options: S3TargetOptions): Promise<Target> {
-  assertBucketName(options.bucket);
-  const prefix = (options.prefix ?? "").replace(/^\/+|\/+$/g, "");
-  if (prefix !== "") {
-    try {
-      assertObjectKey(prefix, `s3://${options.bucket}`);
-    } catch (err) {
-      throw new ConfigError(`Invalid S3 prefix ${JSON.stringify(prefix)}: ${(err as Error).message}`, { cause: err });
-    }
-  }
-  const [sdk, storage] = await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/lib-storage")]);
-  const custom = options.endpoint !== undefined;
-  const client = new sdk.S3Client({
-    ...(options.region !== undefined ? { region: options.region } : custom ? { region: "us-east-1" } : {}),
-    ...(custom ? { endpoint: options.endpoint } : {}),
-    forcePathStyle: options.forcePathStyle ?? custom,
-    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
-    maxAttempts: options.maxAttempts ?? 5,
-    retryMode: "standard",
-    requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 5000 },
-  });
-  const region = await client.config.region().catch((err: unknown) => {
-    throw new ConfigError(`No AWS region is configured for s3://${options.bucket}.`, {
-      cause: err,
-      hint: "Set the region in the configuration, or AWS_REGION, or in the AWS profile.",
-    });
-  });
-  return new S3Target({ sdk, Upload: storage.Upload, client, options: { ...options, region }, prefix });
+  return new S3Target(await connectS3(options));
 }
 
+export type { S3TargetOptions } from "./s3-client.ts";
 export { assertBucketName } from "./s3-errors.ts";
 
 // --- internal ---
-
-type Sdk = typeof SdkModule;
-type UploadClass = typeof UploadModule;
 
 const MiB = 1024 * 1024;
 
 class S3Target implements Target {
   readonly kind = "s3";
   readonly location: string;
-  readonly #sdk: Sdk;
-  readonly #Upload: UploadClass;
+  readonly #sdk: S3Connection["sdk"];
+  readonly #Upload: S3Connection["Upload"];
   readonly #client: S3Client;
-  readonly #o: S3TargetOptions;
+  readonly #o: S3Connection["options"];
   readonly #root: string;
   readonly #endpoint: string;
 
-  constructor(init: { sdk: Sdk; Upload: UploadClass; client: S3Client; options: S3TargetOptions; prefix: string }) {
+  constructor(init: S3Connection) {
     this.#sdk = init.sdk;
     this.#Upload = init.Upload;
     this.#client = init.client;
@@ -118,10 +63,9 @@ class S3Target implements Target {
     const { signal } = options;
     throwIfAborted(signal);
     const source = bodyStream(body);
-    const what = `writing ${key}`;
     let size = 0;
     let sourceError: unknown;
-    const off = onAbort(signal, () => source.destroy(cancelled(signal, `${what} to ${this.location}`)));
+    const off = onAbort(signal, () => source.destroy(cancelled(signal, `writing ${key} to ${this.location}`)));
     async function* counted(): AsyncGenerator<Buffer> {
       try {
         for await (const chunk of source) {
@@ -156,15 +100,14 @@ class S3Target implements Target {
       return { etag: result.ETag ?? "", size };
     } catch (err) {
       source.destroy();
-      await this.#abortUpload(Key, (upload as unknown as { uploadId?: string }).uploadId);
-      if (signal?.aborted) throw cancelled(signal, `${what} to ${this.location}`);
-      if (sourceError !== undefined && err === sourceError) throw err;
-      const mapped = s3Error(err, this.#ctx(what, signal));
-      // S3 answers If-Match on a missing key with 404; for the contract the condition simply does not hold.
-      if (mapped instanceof NotFoundError && options.ifMatch !== undefined) {
-        throw new PreconditionFailedError(`${key} on ${this.location} changed or disappeared (etag mismatch).`, { cause: err });
-      }
-      throw mapped;
+      const uploadId = (upload as unknown as { uploadId?: string }).uploadId;
+      const leftover = await this.#abortUpload(Key, uploadId).then(() => undefined, (e: unknown) => e);
+      const failure = this.#putFailure(err, err === sourceError, key, options);
+      if (leftover === undefined) throw failure;
+      throw new TargetError(`${failure.message} The multipart upload ${uploadId} could not be aborted either.`, {
+        cause: new AggregateError([failure, leftover]),
+        hint: "Its parts cost storage until aborted: a lifecycle rule AbortIncompleteMultipartUpload on the bucket removes them.",
+      });
     } finally {
       off();
     }
@@ -238,6 +181,19 @@ class S3Target implements Target {
     } catch (err) {
       throw s3Error(err, this.#ctx(action, signal));
     }
+  }
+
+  /** The error a failed put rejects with: cancellation, the body's own error, or the mapped S3 error. */
+  #putFailure(err: unknown, fromSource: boolean, key: string, options: PutOptions): Error {
+    const { signal } = options;
+    if (signal?.aborted) return cancelled(signal, `writing ${key} to ${this.location}`);
+    if (fromSource) return err as Error;
+    const mapped = s3Error(err, this.#ctx(`writing ${key}`, signal));
+    // S3 answers If-Match on a missing key with 404; for the contract the condition simply does not hold.
+    if (mapped instanceof NotFoundError && options.ifMatch !== undefined) {
+      return new PreconditionFailedError(`${key} on ${this.location} changed or disappeared (etag mismatch).`, { cause: err });
+    }
+    return mapped;
   }
 
   /** Aborts the multipart upload `uploadId` if lib-storage has not already (then it is gone: ignore that). */

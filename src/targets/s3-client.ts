@@ -1,0 +1,84 @@
+/**
+ * Builds the AWS SDK client of an S3 target from its options: validates bucket and prefix, loads the SDK
+ * (lazily: only when an S3 target is opened), applies endpoint, path style, credentials, retries and timeouts,
+ * and resolves the region.
+ */
+import type * as SdkModule from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { Upload } from "@aws-sdk/lib-storage";
+import { ConfigError } from "../core/errors.ts";
+import { assertObjectKey } from "./object-key.ts";
+import { assertBucketName } from "./s3-errors.ts";
+
+export interface S3TargetOptions {
+  bucket: string;
+  /** Key prefix inside the bucket (no leading or trailing `/`). @default "" */
+  prefix?: string;
+  /** AWS region. @default the SDK's chain (AWS_REGION, profile), or `us-east-1` with a custom endpoint */
+  region?: string;
+  /** Endpoint URL of an S3-compatible server. @default AWS S3 */
+  endpoint?: string;
+  /** Path-style URLs (`endpoint/bucket/key`). @default true with a custom endpoint, else false */
+  forcePathStyle?: boolean;
+  /** Explicit credentials. @default the SDK's default chain (env, profile, SSO, instance role) */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Server-side encryption of new objects. @default none (the bucket's default applies) */
+  sse?: "AES256" | "aws:kms";
+  /** KMS key id or ARN with `sse: "aws:kms"`. @default the account's aws/s3 key */
+  kmsKeyId?: string;
+  /** Attempts per request, the first included (exponential backoff with jitter in between). @default 5 */
+  maxAttempts?: number;
+  /** Multipart part size in bytes (at least 5 MiB); the largest object is 10,000 parts. @default 8 MiB */
+  partSize?: number;
+  /** Parts uploaded concurrently. @default 4 */
+  queueSize?: number;
+  /** Give up connecting to the endpoint after this long (per attempt). @default 5000 */
+  connectTimeoutMs?: number;
+}
+
+/** What an S3 target needs to run: the loaded SDK, a client, and the checked options. */
+export interface S3Connection {
+  sdk: typeof SdkModule;
+  Upload: typeof Upload;
+  client: S3Client;
+  /** The options, with `region` resolved. */
+  options: S3TargetOptions & { region: string };
+  /** The key prefix without leading or trailing `/` (may be empty). */
+  prefix: string;
+}
+
+/**
+ * Checks the options and builds the client. Makes no request, but resolves the region (which may read the AWS
+ * profile files).
+ * @throws ConfigError for an invalid bucket name or prefix, or when no region can be found.
+ */
+export async function connectS3(options: S3TargetOptions): Promise<S3Connection> {
+  assertBucketName(options.bucket);
+  const prefix = (options.prefix ?? "").replace(/^\/+|\/+$/g, "");
+  if (prefix !== "") {
+    try {
+      assertObjectKey(prefix, `s3://${options.bucket}`);
+    } catch (err) {
+      throw new ConfigError(`Invalid S3 prefix ${JSON.stringify(prefix)}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  const [sdk, storage] = await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/lib-storage")]);
+  const custom = options.endpoint !== undefined;
+  const client = new sdk.S3Client({
+    ...(options.region !== undefined ? { region: options.region } : custom ? { region: "us-east-1" } : {}),
+    ...(custom ? { endpoint: options.endpoint } : {}),
+    forcePathStyle: options.forcePathStyle ?? custom,
+    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+    maxAttempts: options.maxAttempts ?? 5,
+    retryMode: "standard",
+    requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 5000 },
+  });
+  const region = await client.config.region().catch((err: unknown) => {
+    throw new ConfigError(`No AWS region is configured for s3://${options.bucket}.`, {
+      cause: err,
+      hint: "Set the region in the configuration, or AWS_REGION, or in the AWS profile.",
+    });
+  });
+  return { sdk, Upload: storage.Upload, client, options: { ...options, region }, prefix };
+}
+

@@ -12,6 +12,8 @@ import type { Option } from "commander";
 import { joinCleanupErrors } from "./cleanup.ts";
 import { loadConfig } from "../config/load.ts";
 import { requireSetting } from "../config/require.ts";
+import { unknownEnvVars } from "../config/settings.ts";
+import { Emitter } from "../core/events.ts";
 import type { SettingGroup } from "../config/schema.ts";
 import type { CommandContext } from "./context.ts";
 import type { Io } from "./io.ts";
@@ -68,6 +70,9 @@ export function registerCommand(program: Command, spec: CommandSpec, runtime: Ru
     const label = spec.path.join(" ");
     for (const key of spec.requires ?? []) requireSetting(config, key, label);
     const render = createRenderer({ json: globals.json === true, quiet: globals.quiet === true, verbose: globals.verbose === true, color: globals.color !== false }, runtime.io);
+    for (const unknown of unknownEnvVars(runtime.io.env)) {
+      new Emitter(render.sink).warn(`${unknown.name} is not a stackvault setting and is ignored${unknown.suggestion === undefined ? "" : ` (did you mean ${unknown.suggestion}?)`}.`);
+    }
     const cleanups: (() => Promise<void> | void)[] = [];
     const ctx: CommandContext = { config, signal: runtime.signal, render, json: globals.json === true, io: runtime.io, defer: (fn) => void cleanups.push(fn) };
     let failure: unknown;

@@ -2,7 +2,7 @@ export { loadConfig, deepFreeze } from "./load.ts";
 export type { LoadConfigOptions } from "./load.ts";
 export { configSchema } from "./schema.ts";
 export type { Config, ConfigValues, Secrets, SettingGroup, DeepReadonly } from "./schema.ts";
-export { SETTINGS, findSetting, coerce, formatDefault } from "./settings.ts";
+export { SETTINGS, findSetting, coerce, formatDefault, unknownEnvVars } from "./settings.ts";
 export type { Setting, SettingKind } from "./settings.ts";
 export { SECRET_SPECS } from "./secrets.ts";
 export { CONFIG_FILE_NAMES } from "./sources.ts";

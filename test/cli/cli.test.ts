@@ -160,3 +160,20 @@ test("X and X_FILE both set is a configuration error (exit 3)", async () => {
   assert.match(r.stderr, /QDRANT_API_KEY and QDRANT_API_KEY_FILE are both set/);
   assert.ok(!r.stderr.includes("qdrant-key-value"));
 });
+
+test("boolean, list and number flags reach the config; a mistyped variable is warned about on stderr", async () => {
+  const r = await runCli(["config", "--json", "--no-validate", "--skip-redis", "--qdrant-collections", "knowbase,rfp_qa", "--keep-last", "3"], {
+    cwd,
+    env: { STACKVAULT_VALIDATE: "true", STACKVAULT_BUKET: "typo" },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "") as { settings: { key: string; value: unknown }[] };
+  const value = (key: string) => doc.settings.find((s) => s.key === key)?.value;
+  assert.equal(value("validate"), false);
+  assert.equal(value("skip.redis"), true);
+  assert.deepEqual(value("qdrant.collections"), ["knowbase", "rfp_qa"]);
+  assert.equal(value("retention.keepLast"), 3);
+  assert.match(r.stdout, /"type":"log","level":"warn","message":"STACKVAULT_BUKET is not a stackvault setting and is ignored \(did you mean STACKVAULT_BUCKET\?\)\."/);
+  const human = await runCli(["config"], { cwd, env: { STACKVAULT_BUKET: "typo" } });
+  assert.match(human.stderr, /⚠ STACKVAULT_BUKET is not a stackvault setting/);
+});

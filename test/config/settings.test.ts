@@ -62,3 +62,11 @@ test("coerce turns text into the setting's kind and leaves bad text for validati
   assert.deepEqual(coerce(list, "a,b , c,"), ["a", "b", "c"]);
   assert.deepEqual(coerce(list, ""), []);
 });
+
+test("unknown STACKVAULT_ variables are reported with the closest known name", async () => {
+  const { unknownEnvVars } = await import("../../src/config/settings.ts");
+  assert.deepEqual(unknownEnvVars({ STACKVAULT_BUKET: "x", STACKVAULT_STACK: "dev", STACKVAULT_NEO4J_PASSWORD: "p", STACKVAULT_WHATEVER_ELSE: "1", HOME: "/" }), [
+    { name: "STACKVAULT_BUKET", suggestion: "STACKVAULT_BUCKET" },
+    { name: "STACKVAULT_WHATEVER_ELSE" },
+  ]);
+});

@@ -133,7 +133,7 @@ function describeIssue(issue: z.core.$ZodIssue, merged: Record<string, unknown>,
     const origin = origins.get(keys[0] ?? "") ?? "the config file";
     return `Unknown setting ${keys.map((k) => `"${k}"`).join(", ")} in ${origin.replace(/^config file /, "")}; allowed keys${path.length > 0 ? ` under "${path.join(".")}"` : ""}: ${allowedKeys(path).join(", ")}.`;
   }
-  const setting = SETTINGS.find((s) => path.join(".").startsWith(s.key) && (path.length === s.path.length || path[s.path.length] !== undefined));
+  const setting = SETTINGS.find((s) => s.path.every((segment, i) => path[i] === segment));
   const key = setting?.key ?? path.join(".");
   const origin = origins.get(key) ?? "default";
   const value = getPath(merged, setting?.path ?? path);

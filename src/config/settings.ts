@@ -72,6 +72,21 @@ export function formatDefault(value: unknown): string {
   return String(value);
 }
 
+/**
+ * `STACKVAULT_*` variables in `env` that no setting reads (typos such as `STACKVAULT_BUKET`), each with the
+ * closest known variable when one is near.
+ */
+export function unknownEnvVars(env: Readonly<Record<string, string | undefined>>): { name: string; suggestion?: string }[] {
+  const known = new Set([...SETTINGS.map((s) => s.env), "STACKVAULT_CONFIG", "STACKVAULT_NEO4J_PASSWORD", "STACKVAULT_QDRANT_API_KEY", "STACKVAULT_REDIS_PASSWORD"]);
+  return Object.keys(env)
+    .filter((name) => name.startsWith("STACKVAULT_") && !name.startsWith("STACKVAULT_TEST_") && !known.has(name))
+    .sort()
+    .map((name) => {
+      const best = [...known].map((k) => [k, distance(name, k)] as const).sort((a, b) => a[1] - b[1])[0];
+      return best !== undefined && best[1] <= 3 ? { name, suggestion: best[0] } : { name };
+    });
+}
+
 // --- internal ---
 
 interface Meta {
@@ -126,21 +141,6 @@ function kindOf(schema: z.ZodType): SettingKind {
 
 function kebab(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-/**
- * `STACKVAULT_*` variables in `env` that no setting reads (typos such as `STACKVAULT_BUKET`), each with the
- * closest known variable when one is near.
- */
-export function unknownEnvVars(env: Readonly<Record<string, string | undefined>>): { name: string; suggestion?: string }[] {
-  const known = new Set([...SETTINGS.map((s) => s.env), "STACKVAULT_CONFIG", "STACKVAULT_NEO4J_PASSWORD", "STACKVAULT_QDRANT_API_KEY", "STACKVAULT_REDIS_PASSWORD"]);
-  return Object.keys(env)
-    .filter((name) => name.startsWith("STACKVAULT_") && !name.startsWith("STACKVAULT_TEST_") && !known.has(name))
-    .sort()
-    .map((name) => {
-      const best = [...known].map((k) => [k, distance(name, k)] as const).sort((a, b) => a[1] - b[1])[0];
-      return best !== undefined && best[1] <= 3 ? { name, suggestion: best[0] } : { name };
-    });
 }
 
 function distance(a: string, b: string): number {

@@ -62,7 +62,12 @@ test("s3: a 64 MiB object goes up as a multipart upload of generated data and re
   assert.deepEqual(await hashStream(await t.get("big.bin")), expected);
   const tail = await getBytes(t, "big.bin", { range: { start: size - 100 } });
   assert.equal(tail.length, 100);
+  // Multipart conditional writes: the condition travels on CompleteMultipartUpload.
   await assert.rejects(t.put("big.bin", generated(9 * MiB), { ifAbsent: true }), (e: Error) => e.name === "PreconditionFailedError");
+  const replaced = await t.put("big.bin", generated(9 * MiB, { seed: 9 }), { ifMatch: put.etag });
+  await assert.rejects(t.put("big.bin", generated(9 * MiB), { ifMatch: put.etag }), (e: Error) => e.name === "PreconditionFailedError");
+  assert.equal((await t.head("big.bin"))?.etag, replaced.etag);
+  assert.deepEqual(await hashStream(await t.get("big.bin")), await hashStream(generated(9 * MiB, { seed: 9 })));
   await assertNoMultipartUpload(c, `${prefix}/big.bin`);
   await t.delete("big.bin");
   await t.close();

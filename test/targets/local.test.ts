@@ -16,7 +16,15 @@ targetContract(
   "local",
   async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "stackvault-local-"));
-    return { target: createLocalTarget({ dir }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+    return {
+      target: createLocalTarget({ dir }),
+      // list() hides temporary and lock files: look at the folder itself.
+      assertNoLeftovers: async (key) => {
+        const names = await readdir(path.join(dir, path.dirname(key))).catch(() => []);
+        assert.deepEqual(names.filter((n) => n.startsWith(".stackvault-")), [], `no temporary or lock file next to ${key}`);
+      },
+      cleanup: () => rm(dir, { recursive: true, force: true }),
+    };
   },
   { atomicConditionalPuts: true },
 );

@@ -177,3 +177,19 @@ test("boolean, list and number flags reach the config; a mistyped variable is wa
   const human = await runCli(["config"], { cwd, env: { STACKVAULT_BUKET: "typo" } });
   assert.match(human.stderr, /⚠ STACKVAULT_BUKET is not a stackvault setting/);
 });
+
+test("backup ids and --restore-from are checked at the edge (exit 2)", async () => {
+  for (const args of [
+    ["restore", "--stack", "dev", "--backup-id", "../../etc"],
+    ["restore", "--stack", "dev", "--backup-id", "2025-02-30T10-00-00Z"],
+    ["stack", "deploy", "--stack", "dev", "--template", "t.yaml", "--restore-from", "Test-Backup/../x"],
+    ["stack", "deploy", "--stack", "dev", "--template", "t.yaml", "--param", "novalue"],
+  ]) {
+    const r = await runCli(args, { cwd });
+    assert.equal(r.code, EXIT_CODES.usage, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /is invalid/);
+    assert.ok(!hasStackTrace(r.stderr));
+  }
+  const ok = await runCli(["stack", "deploy", "--stack", "dev", "--template", "t.yaml", "--restore-from", "Test-Backup/latest", "--param", "A=b"], { cwd });
+  assert.equal(ok.code, EXIT_CODES.notAvailable, ok.stderr);
+});

@@ -191,3 +191,11 @@ test("a password inside a store URL is registered for redaction", async (t) => {
   assert.equal(redact("auth url-secret-pw failed"), "auth *** failed");
   clearSecrets();
 });
+
+test("Qdrant collection names that could escape a key are refused", async (t) => {
+  const cwd = await tempDir(t);
+  assert.deepEqual((await loadConfig({ cwd, env: { STACKVAULT_QDRANT_COLLECTIONS: "knowbase,v1.2" } })).qdrant.collections, ["knowbase", "v1.2"]);
+  for (const bad of ["../x", ".hidden", "a/b", "a..b"]) {
+    await assert.rejects(loadConfig({ cwd, env: { STACKVAULT_QDRANT_COLLECTIONS: bad } }), (e: Error) => e instanceof ConfigError && /"qdrant\.collections"/.test(e.message), bad);
+  }
+});

@@ -2,6 +2,7 @@
 import { InvalidArgumentError, Option } from "commander";
 import { NotAvailableError } from "../../core/errors.ts";
 import { isValidStackName } from "../../config/names.ts";
+import { isBackupId } from "../../targets/layout.ts";
 
 /**
  * The error of a command whose engine is not part of this version yet.
@@ -34,11 +35,9 @@ export function stackArg(value: string): string {
   return value;
 }
 
-/** Validates a backup id (`2025-10-25T14-30-00Z` style; no `/` or `..`). */
+/** Validates a backup id: a UTC timestamp such as `2025-10-25T14-30-00Z`. */
 export function backupIdArg(value: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value) || value.includes("..")) {
-    throw new InvalidArgumentError("expected a backup id such as 2025-10-25T14-30-00Z (no '/', no '..').");
-  }
+  if (!isBackupId(value)) throw new InvalidArgumentError("expected a backup id, a UTC timestamp such as 2025-10-25T14-30-00Z.");
   return value;
 }
 

@@ -1,5 +1,6 @@
 /** `stackvault stack deploy`: the seed's deploy-cloudformation, with the restore built in. */
 import { InvalidArgumentError, Option } from "commander";
+import { isBackupId } from "../../targets/layout.ts";
 import type { CommandSpec } from "../command.ts";
 import { notAvailable, stackArg, yesOption } from "./shared.ts";
 
@@ -37,7 +38,7 @@ function restoreFromArg(value: string): string {
   const [stack = "", id, ...rest] = value.split("/");
   if (rest.length > 0 || id === "") throw new InvalidArgumentError("expected STACK or STACK/BACKUP-ID.");
   stackArg(stack);
-  if (id !== undefined && id !== "latest" && (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id) || id.includes(".."))) {
+  if (id !== undefined && id !== "latest" && !isBackupId(id)) {
     throw new InvalidArgumentError("expected STACK/BACKUP-ID with a backup id such as 2025-10-25T14-30-00Z.");
   }
   return value;

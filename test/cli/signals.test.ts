@@ -21,7 +21,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       });
     });
     const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
-    await ready;
+    await Promise.race([ready, closed]);
+    assert.ok(stderr.includes("ready"), `the command did not start: ${stderr}`);
     child.kill(signal);
     const code = await closed;
     assert.equal(code, EXIT_CODES.cancelled, stderr);

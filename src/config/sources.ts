@@ -4,7 +4,6 @@
  */
 import { access, readFile } from "node:fs/promises";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../core/errors.ts";
 import { SETTINGS, coerce, findSetting } from "./settings.ts";
 
@@ -37,7 +36,8 @@ export async function fileLayer(cwd: string, explicit: string | undefined): Prom
   }
   let parsed: unknown;
   try {
-    parsed = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+    // The YAML parser is loaded only when a YAML file is used.
+    parsed = /\.ya?ml$/i.test(file) ? (await import("yaml")).parse(text) : JSON.parse(text);
   } catch (cause) {
     throw new ConfigError(`The config file ${file} is not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"}: ${(cause as Error).message}`, { cause });
   }

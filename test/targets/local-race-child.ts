@@ -3,14 +3,20 @@
  * through read → `put({ ifMatch })` → retry on PreconditionFailedError, and tries one `ifAbsent` put.
  * Prints `{ "wonAbsent": boolean, "retries": number }`.
  *
- *   node test/targets/local-race-child.ts DIR ROUNDS ID
+ *   node test/targets/local-race-child.ts DIR ROUNDS ID BARRIER_DIR
  */
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import { PreconditionFailedError } from "../../src/core/errors.ts";
 import { createLocalTarget } from "../../src/targets/local.ts";
 import { getBytes } from "../../src/targets/target.ts";
 
-const [dir = "", rounds = "0", id = ""] = process.argv.slice(2);
+const [dir = "", rounds = "0", id = "", barrier = ""] = process.argv.slice(2);
 const t = createLocalTarget({ dir });
+// Start together: announce readiness, then wait for the parent's go.
+await writeFile(path.join(barrier, `ready-${id}`), "");
+while (!existsSync(path.join(barrier, "go"))) await new Promise((resolve) => setTimeout(resolve, 5));
 let wonAbsent = false;
 try {
   await t.put("race/absent", `owner ${id}`, { ifAbsent: true });

@@ -81,9 +81,16 @@ test("local: conditional puts hold across processes (ifAbsent has one winner, if
   const child = fileURLToPath(new URL("./local-race-child.ts", import.meta.url));
   const procs = 4;
   const rounds = 25;
-  const outputs = await Promise.all(
-    Array.from({ length: procs }, (_, i) => run(process.execPath, [child, dir, String(rounds), String(i)])),
-  );
+  const barrier = await mkdtemp(path.join(tmpdir(), "stackvault-barrier-"));
+  const running = Array.from({ length: procs }, (_, i) => run(process.execPath, [child, dir, String(rounds), String(i), barrier]));
+  const deadline = Date.now() + 60_000;
+  while ((await readdir(barrier)).length < procs) {
+    assert.ok(Date.now() < deadline, "the writer processes did not start");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await writeFile(path.join(barrier, "go"), "");
+  const outputs = await Promise.all(running);
+  await rm(barrier, { recursive: true });
   const results = outputs.map((o) => JSON.parse(o) as { wonAbsent: boolean; retries: number });
   assert.equal(results.filter((r) => r.wonAbsent).length, 1);
   assert.equal((await getBytes(createLocalTarget({ dir }), "race/counter")).toString(), String(procs * rounds));

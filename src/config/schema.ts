@@ -43,8 +43,11 @@ const neo4j = z.strictObject({
 const qdrant = z.strictObject({
   /** Qdrant HTTP URL. @default "http://localhost:6333" */
   url: url(["http", "https"]).default("http://localhost:6333").meta({ description: "Qdrant HTTP URL", groups: ["stores"] }),
-  /** Collections to back up; an empty list means every collection the server has. @default ["knowbase","rfp_qa","knowwhere_proto"] */
-  collections: z.array(z.string().regex(/^(?!.*\.\.)[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/, "expected collection names of letters, digits, '-', '_' or '.' (not starting with '.', no '..')")).default(["knowbase", "rfp_qa", "knowwhere_proto"]).meta({ description: "Qdrant collections, comma-separated (empty: all)", groups: ["backup"] }),
+  /**
+   * Collections to back up; empty means every collection the server has, so a collection added later is never
+   * forgotten (a missing KnowWhere collection is reported as a warning). @default []
+   */
+  collections: z.array(z.string().regex(/^(?!.*\.\.)[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/, "expected collection names of letters, digits, '-', '_' or '.' (not starting with '.', no '..')")).default([]).meta({ description: "Qdrant collections to back up, comma-separated (default: every collection on the server)", groups: ["backup"] }),
   /** File holding the Qdrant API key (alternative to the QDRANT_API_KEY variable). @default undefined */
   apiKeyFile: z.string().min(1).optional().meta({ description: "file holding the Qdrant API key (or set QDRANT_API_KEY)", groups: ["stores"] }),
 });

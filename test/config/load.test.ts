@@ -19,7 +19,7 @@ test("defaults describe the KnowWhere stack", async (t) => {
   assert.equal(c.region, "eu-west-1");
   assert.equal(c.compression, "zstd");
   assert.equal(c.validate, true);
-  assert.deepEqual(c.qdrant.collections, ["knowbase", "rfp_qa", "knowwhere_proto"]);
+  assert.deepEqual(c.qdrant.collections, [], "every collection on the server by default");
   assert.equal(c.neo4j.database, "neo4j");
   assert.equal(c.neo4j.method, "cypher");
   assert.equal(c.redis.restoreMode, "live");

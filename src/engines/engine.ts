@@ -63,6 +63,12 @@ export interface RestoreContext {
    * commit what it read before the stream ended cleanly (or must have verified beforehand).
    */
   readArtifact(name: string): Promise<Readable>;
+  /**
+   * True when the plan asks to empty a store that holds data before loading the backup. When false or
+   * absent, an engine refuses (EngineError) to restore into a store that is not empty. Engines purge only
+   * inside `restore()`, which the plan calls after every artifact was verified.
+   */
+  purge?: boolean;
 }
 
 /** The engine's part of the manifest. Engines add their own detail fields under `details`. */

@@ -1,0 +1,137 @@
+/**
+ * The `cypher` export method: reads the whole database in ONE read transaction through Bolt, records pulled
+ * `fetchSize` at a time (the driver stops pulling while the consumer is slow), and yields the
+ * `stackvault-cypher/1` script (see `script-format.ts`). Nothing is written on the server and APOC is not needed.
+ *
+ * Memory: the driver's fetch window plus the open batches of the {@link Batcher} (≤ 64 MiB, usually a few MiB).
+ *
+ * Neo4j reads are read-committed, not snapshots: counts are taken before and after the transaction and
+ * compared with what was streamed; a difference means that something wrote during the export, and the export
+ * fails (or, with `onConcurrentWrite: "warn"`, emits a warning and records it in the section's details).
+ */
+import { EngineError, throwIfAborted } from "../../core/errors.ts";
+import type { Emitter } from "../../core/events.ts";
+import type { Neo4jConnection } from "./connection.ts";
+import type { SchemaStatements } from "./schema.ts";
+import {
+  Batcher, cleanup, FORMAT, nodeRow, nodeStatementTail, prologue, relationshipRow, relationshipStatementTail, trailer,
+  type BatchLimits,
+} from "./script-format.ts";
+
+export interface CypherExportOptions {
+  signal: AbortSignal;
+  events: Emitter;
+  schema: SchemaStatements;
+  /** Counts taken just before the export (`nodes`, `relationships`, …). */
+  before: Record<string, number>;
+  /** Source description written into the header. */
+  source: string;
+  /** @default "fail" */
+  onConcurrentWrite?: "fail" | "warn";
+  limits?: BatchLimits;
+  /** Receives the final tallies once the script is complete (before its trailer is yielded). */
+  onDone?: (result: CypherExportResult) => void;
+}
+
+export interface CypherExportResult {
+  nodes: number;
+  relationships: number;
+  /** Counts after the transaction. */
+  after: Record<string, number>;
+  /** Present when the database changed during the export and the option said to warn. */
+  concurrentWrite?: string;
+}
+
+/** Yields the script, chunk by chunk. Close the generator (or destroy its stream) to abort the transaction. */
+export async function* exportCypher(conn: Neo4jConnection, options: CypherExportOptions): AsyncGenerator<Buffer> {
+  const { signal } = options;
+  yield Buffer.from(header(options.source));
+  yield Buffer.from(prologue());
+  const batcher = new Batcher(options.limits);
+  let nodes = 0;
+  let relationships = 0;
+  const session = conn.session("READ");
+  const tx = session.beginTransaction();
+  let committed = false;
+  try {
+    const nodeResult = tx.run("MATCH (n) RETURN id(n) AS i, labels(n) AS l, properties(n) AS p");
+    for await (const record of guardIter(conn, nodeResult, signal)) {
+      const labels = (record.get("l") as string[]).slice().sort();
+      for (const s of batcher.add(nodeStatementTail(labels), nodeRow(record.get("i") as bigint, record.get("p") as Record<string, unknown>))) {
+        yield Buffer.from(s);
+      }
+      if (++nodes % 100_000 === 0) options.events.info(`Neo4j export: ${nodes} nodes`);
+    }
+    for (const s of batcher.drain()) yield Buffer.from(s);
+    const relResult = tx.run("MATCH (a)-[r]->(b) RETURN id(a) AS s, id(b) AS e, type(r) AS t, properties(r) AS p");
+    for await (const record of guardIter(conn, relResult, signal)) {
+      const row = relationshipRow(record.get("s") as bigint, record.get("e") as bigint, record.get("p") as Record<string, unknown>);
+      for (const s of batcher.add(relationshipStatementTail(record.get("t") as string), row)) yield Buffer.from(s);
+      if (++relationships % 100_000 === 0) options.events.info(`Neo4j export: ${relationships} relationships`);
+    }
+    for (const s of batcher.drain()) yield Buffer.from(s);
+    await conn.guard(() => tx.commit(), signal);
+    committed = true;
+  } finally {
+    if (!committed) await tx.rollback().catch(() => {});
+    await session.close().catch(() => {});
+  }
+  yield Buffer.from(cleanup());
+  const schema = [...options.schema.constraints, ...options.schema.indexes];
+  if (schema.length > 0) yield Buffer.from(`${schema.map((s) => `${s};`).join("\n")}\nCALL db.awaitIndexes(3600);\n`);
+  const after = await conn.counts(signal);
+  const concurrentWrite = compare(options.before, after, nodes, relationships);
+  if (concurrentWrite) {
+    if ((options.onConcurrentWrite ?? "fail") === "fail") {
+      throw new EngineError(`Neo4j changed during the export (${concurrentWrite}); the backup would not be consistent.`, {
+        hint: "Stop the writers (the worker and app are quiesced by the plan) and run the backup again, or accept it with the warn option.",
+      });
+    }
+    options.events.warn(`Neo4j changed during the export (${concurrentWrite}); the backup may not be consistent.`);
+  }
+  options.onDone?.({ nodes, relationships, after, ...(concurrentWrite ? { concurrentWrite } : {}) });
+  yield Buffer.from(trailer(nodes, relationships));
+}
+
+// --- internal ---
+
+function header(source: string): string {
+  return [
+    `// ${FORMAT}: a Neo4j database exported by stackvault from ${source.replace(/\n/g, " ")}`,
+    "// Replay with: cypher-shell -f THIS_FILE (into an empty database; byte-array properties need APOC's apoc.util.compress).",
+    "// Faster: stackvault restore (loads the batches below as parameters, many thousands of rows per transaction).",
+    "",
+  ].join("\n");
+}
+
+/** Iterates a driver result, checking the signal and translating errors. */
+async function* guardIter<T>(conn: Neo4jConnection, result: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const it = result[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      throwIfAborted(signal);
+      let step: IteratorResult<T>;
+      try {
+        step = await it.next();
+      } catch (err) {
+        throw conn.translate(err, signal);
+      }
+      if (step.done) return;
+      yield step.value;
+    }
+  } finally {
+    await it.return?.();
+  }
+}
+
+function compare(before: Record<string, number>, after: Record<string, number>, nodes: number, rels: number): string | undefined {
+  const diffs: string[] = [];
+  if (before.nodes !== after.nodes) diffs.push(`nodes ${before.nodes} → ${after.nodes}`);
+  if (before.relationships !== after.relationships) diffs.push(`relationships ${before.relationships} → ${after.relationships}`);
+  if (nodes !== after.nodes) diffs.push(`${nodes} nodes read, ${after.nodes} counted`);
+  if (rels !== after.relationships) diffs.push(`${rels} relationships read, ${after.relationships} counted`);
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (key.includes(":") && before[key] !== after[key]) diffs.push(`${key} ${before[key] ?? 0} → ${after[key] ?? 0}`);
+  }
+  return diffs.length > 0 ? diffs.slice(0, 5).join(", ") : undefined;
+}

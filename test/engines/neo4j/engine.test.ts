@@ -1,0 +1,191 @@
+/**
+ * The Neo4j engine against the real Neo4j + APOC of the harness. Community Edition has one user database, so
+ * every test here runs serially in this one file and wipes the database before and after.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import type { Driver } from "neo4j-driver";
+import { EngineError, IntegrityError } from "../../../src/core/errors.ts";
+import { createNeo4jEngine } from "../../../src/engines/neo4j/index.ts";
+import type { Engine, EngineSection } from "../../../src/engines/engine.ts";
+import { splitScript } from "../../../src/engines/neo4j/statement-splitter.ts";
+import { Readable } from "node:stream";
+import { createFixture, createGraph, neo4jEnv, run, schemaSnapshot, snapshot, testDriver, wipe } from "./fixture.ts";
+import { MemoryStore } from "./memory-context.ts";
+
+const signal = new AbortController().signal;
+let driver: Driver;
+let engine: Engine;
+
+function newEngine(extra: Parameters<typeof createNeo4jEngine>[0] extends infer O ? Partial<O> : never = {}): Engine {
+  return createNeo4jEngine({ ...neo4jEnv(), ...extra });
+}
+
+describe("neo4j engine (real server)", { concurrency: 1 }, () => {
+  before(async () => {
+    driver = testDriver();
+    engine = newEngine();
+    await wipe(driver);
+  });
+  after(async () => {
+    await wipe(driver).catch(() => {});
+    await engine.close();
+    await driver.close();
+  });
+
+  test("cypher: backup → wipe → restore gives back every node, relationship, property and index exactly", async () => {
+    await wipe(driver);
+    await createFixture(driver);
+    const content = await snapshot(driver);
+    const schema = await schemaSnapshot(driver);
+    const store = new MemoryStore();
+    const section = await engine.backup(store.backupContext());
+    assert.equal(section.details.method, "cypher");
+    assert.equal(section.counts.nodes, content.nodes.length);
+    assert.equal(section.counts.relationships, content.relationships.length);
+    assert.equal(section.counts["nodes:Doc"], 30);
+    assert.equal(section.counts["relationships:KNOWS"], 5);
+    assert.equal(section.counts.constraints, 2);
+    assert.equal(section.counts.indexes, 6);
+    assert.match(section.version, /^5\./);
+    assert.equal(typeof section.details.apocVersion, "string");
+
+    await wipe(driver);
+    await engine.checkRestorable(section, { signal });
+    await engine.restore(section, store.restoreContext());
+    assert.deepEqual(await snapshot(driver), content);
+    assert.deepEqual(await schemaSnapshot(driver), schema);
+    assert.deepEqual(await engine.count({ signal }), section.counts);
+    const leftovers = await run(driver, "MATCH (n) WHERE n:__StackvaultImport OR n.__stackvault_id IS NOT NULL RETURN count(n) AS c");
+    assert.equal(Number(leftovers[0]?.c), 0);
+    assert.equal((await run(driver, "SHOW INDEXES YIELD name WHERE name STARTS WITH '__stackvault' RETURN name")).length, 0);
+  });
+
+  test("cypher: the script replays statement by statement as written (what cypher-shell does)", async () => {
+    await wipe(driver);
+    await createFixture(driver);
+    const content = await snapshot(driver);
+    const schema = await schemaSnapshot(driver);
+    const store = new MemoryStore();
+    await engine.backup(store.backupContext());
+    await wipe(driver);
+    const session = driver.session({ database: "neo4j" });
+    try {
+      for await (const item of splitScript(Readable.from([store.text("neo4j-backup.cypher")]))) {
+        if (item.kind === "statement") await session.run(item.text);
+      }
+    } finally {
+      await session.close();
+    }
+    assert.deepEqual(await snapshot(driver), content);
+    assert.deepEqual(await schemaSnapshot(driver), schema);
+  });
+
+  test("restore refuses a database that is not empty unless asked to purge, then purges data and schema", async () => {
+    await wipe(driver);
+    await createFixture(driver);
+    const content = await snapshot(driver);
+    const store = new MemoryStore();
+    const section = await engine.backup(store.backupContext());
+    await run(driver, "CREATE (:Intruder {k: 'x'})-[:EXTRA]->(:Intruder {k: 'y'})");
+    await run(driver, "CREATE INDEX intruder_k FOR (n:Intruder) ON (n.k)");
+    await assert.rejects(engine.restore(section, store.restoreContext()), (err: Error) => err instanceof EngineError && /not empty/.test(err.message));
+    assert.equal(Number((await run(driver, "MATCH (n:Intruder) RETURN count(n) AS c"))[0]?.c), 2);
+    await engine.restore(section, store.restoreContext({ purge: true }));
+    assert.deepEqual(await snapshot(driver), content);
+    assert.equal((await run(driver, "SHOW INDEXES YIELD name WHERE name = 'intruder_k' RETURN name")).length, 0);
+  });
+
+  test("a corrupted or truncated artifact is detected before anything is purged", async () => {
+    await wipe(driver);
+    await createFixture(driver);
+    const store = new MemoryStore();
+    const section = await engine.backup(store.backupContext());
+    const content = await snapshot(driver);
+    // bytes changed, recorded checksum kept: the stream fails at its end
+    store.tamper("neo4j-backup.cypher", (b) => Buffer.concat([b.subarray(0, 100), Buffer.from("X"), b.subarray(101)]));
+    await assert.rejects(engine.restore(section, store.restoreContext({ purge: true })), IntegrityError);
+    assert.deepEqual(await snapshot(driver), content);
+    // cut short and re-hashed (a stored artifact that was never complete): no end marker
+    store.tamper("neo4j-backup.cypher", (b) => b.subarray(0, Math.floor(b.length / 2)), true);
+    await assert.rejects(engine.restore(section, store.restoreContext({ purge: true })), IntegrityError);
+    assert.deepEqual(await snapshot(driver), content);
+  });
+
+  test("a backup from a newer major Neo4j version is refused with a clear message", async () => {
+    const store = new MemoryStore();
+    await wipe(driver);
+    await run(driver, "CREATE (:Small {k: 1})");
+    const section = await engine.backup(store.backupContext());
+    const newer: EngineSection = { ...section, version: "2026.01.0" };
+    await assert.rejects(engine.checkRestorable(newer, { signal }), (err: Error) => err instanceof EngineError && /newer than the server/.test(err.message));
+    await assert.rejects(engine.restore(newer, store.restoreContext({ purge: true })), EngineError);
+    assert.equal(Number((await run(driver, "MATCH (n:Small) RETURN count(n) AS c"))[0]?.c), 1);
+  });
+
+  test("a write during the export fails the backup, or warns when asked to", async () => {
+    await wipe(driver);
+    await run(driver, "UNWIND range(1, 5000) AS i CREATE (:Busy {i: i})");
+    for (const mode of ["fail", "warn"] as const) {
+      const store = new MemoryStore();
+      store.onChunk = async (i) => {
+        if (i === 3) await run(driver, "CREATE (:Busy {i: -1})");
+      };
+      const e = newEngine({ onConcurrentWrite: mode, scriptBatchRows: 100 });
+      try {
+        if (mode === "fail") {
+          await assert.rejects(e.backup(store.backupContext()), (err: Error) => err instanceof EngineError && /changed during the export/.test(err.message));
+        } else {
+          const section = await e.backup(store.backupContext());
+          assert.match(String(section.details.concurrentWrite), /nodes/);
+          assert.ok(store.events.some((ev) => ev.type === "log" && ev.level === "warn"));
+        }
+      } finally {
+        await e.close();
+      }
+    }
+  });
+
+  test("cypher: a generated graph round-trips; export and restore throughput is reported", async () => {
+    const size = Number(process.env.STACKVAULT_NEO4J_BENCH_NODES ?? 20_000);
+    await wipe(driver);
+    await createGraph(driver, size);
+    const content = await snapshot(driver);
+    const store = new MemoryStore();
+    let t0 = performance.now();
+    const section = await engine.backup(store.backupContext());
+    const exportSeconds = (performance.now() - t0) / 1000;
+    await wipe(driver);
+    t0 = performance.now();
+    await engine.restore(section, store.restoreContext());
+    const restoreSeconds = (performance.now() - t0) / 1000;
+    assert.deepEqual(await snapshot(driver), content);
+    const rate = (n: number, s: number): string => `${Math.round(n / s)}/s`;
+    console.log(
+      `neo4j cypher method, ${size} nodes + ${section.counts.relationships} relationships, script ${(store.text("neo4j-backup.cypher").length / 1e6).toFixed(1)} MB: ` +
+        `export ${exportSeconds.toFixed(2)} s (${rate(size, exportSeconds)} nodes), restore ${restoreSeconds.toFixed(2)} s (${rate(size, restoreSeconds)} nodes, ` +
+        `${rate(size + Number(section.counts.relationships), restoreSeconds)} nodes+relationships)`,
+    );
+  });
+
+  test("wrong password and unreachable server give clear errors without the secret", async () => {
+    const env = neo4jEnv();
+    const wrong = createNeo4jEngine({ ...env, password: "definitely-wrong-pw-123" });
+    try {
+      await assert.rejects(wrong.inspect({ signal }), (err: Error) => {
+        assert.ok(err instanceof EngineError);
+        assert.match(err.message, /refused the credentials/);
+        assert.ok(!err.message.includes("definitely-wrong-pw-123"));
+        return true;
+      });
+    } finally {
+      await wrong.close();
+    }
+    const down = createNeo4jEngine({ ...env, uri: "bolt://127.0.0.1:1" });
+    try {
+      await assert.rejects(down.inspect({ signal }), (err: Error) => err instanceof EngineError && err.message.includes("bolt://127.0.0.1:1"));
+    } finally {
+      await down.close();
+    }
+  });
+});

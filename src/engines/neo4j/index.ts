@@ -19,7 +19,7 @@ import { exportApoc } from "./export-apoc.ts";
 import { dumpDatabase, loadDatabase, type Neo4jDumpOptions } from "./dump.ts";
 import { loadScript } from "./loader.ts";
 import { isEmpty, purge } from "./purge.ts";
-import { readSchema } from "./schema.ts";
+import { dropSchema, readSchema } from "./schema.ts";
 import { FORMAT, type BatchLimits } from "./script-format.ts";
 import { splitScript } from "./statement-splitter.ts";
 import { drainAndCheck, majorOf, compareVersions } from "./checks.ts";
@@ -163,6 +163,21 @@ class Neo4jEngine implements Engine {
     } finally {
       source.destroy();
     }
+    if (method === "apoc") await this.replaceSchema(section, ctx.signal);
+  }
+
+  /**
+   * APOC's script loses index names and options and skips vector indexes: replace what it created with the
+   * schema statements recorded at backup time.
+   */
+  private async replaceSchema(section: EngineSection, signal: AbortSignal): Promise<void> {
+    const statements = (section.details.schema as { statements?: unknown } | undefined)?.statements;
+    if (!Array.isArray(statements) || !statements.every((s) => typeof s === "string" && /^\s*CREATE\s/i.test(s))) {
+      throw new IntegrityError("The Neo4j section's schema statements are missing or malformed.");
+    }
+    await dropSchema(this.conn, signal);
+    for (const statement of statements as string[]) await this.conn.query(statement, {}, signal);
+    await this.conn.query("CALL db.awaitIndexes(3600)", {}, signal);
   }
 
   async close(): Promise<void> {

@@ -30,6 +30,46 @@ export function manifestArtifacts(manifest: Manifest): ListedArtifact[] {
 }
 
 /**
+ * An artifact as the plans and engines describe it (the shape of the engine contract's `ArtifactRecord`,
+ * restated here because the manifest does not depend on engines).
+ */
+export interface ArtifactRecordLike {
+  name: string;
+  file: string;
+  compression: ManifestArtifact["compression"];
+  rawBytes: number;
+  storedBytes: number;
+  rawSha256: string;
+  storedSha256: string;
+}
+
+/** The manifest's fields for an artifact record (what a plan spreads into a section or collection). */
+export function artifactFieldsOf(record: ArtifactRecordLike): ManifestArtifact {
+  return {
+    name: record.name,
+    file: record.file,
+    compression: record.compression,
+    size_bytes: record.storedBytes,
+    checksum_sha256: record.storedSha256,
+    raw_size_bytes: record.rawBytes,
+    raw_checksum_sha256: record.rawSha256,
+  };
+}
+
+/** The artifact record a manifest entry describes (what a plan hands back to an engine for a restore). */
+export function artifactRecordOf(entry: ManifestArtifact): ArtifactRecordLike {
+  return {
+    name: entry.name,
+    file: entry.file,
+    compression: entry.compression,
+    rawBytes: entry.raw_size_bytes,
+    storedBytes: entry.size_bytes,
+    rawSha256: entry.raw_checksum_sha256,
+    storedSha256: entry.checksum_sha256,
+  };
+}
+
+/**
  * Joins a backup folder's prefix (from `layout.backupPrefix`, with or without its trailing `/`) and an
  * artifact path read from a manifest. The path was already checked by the schema.
  */
@@ -41,13 +81,5 @@ export function joinKey(backupPrefix: string, file: string): string {
 // --- internal ---
 
 function pick(a: ManifestArtifact): ManifestArtifact {
-  return {
-    name: a.name,
-    file: a.file,
-    compression: a.compression,
-    size_bytes: a.size_bytes,
-    checksum_sha256: a.checksum_sha256,
-    raw_size_bytes: a.raw_size_bytes,
-    raw_checksum_sha256: a.raw_checksum_sha256,
-  };
+  return artifactFieldsOf(artifactRecordOf(a));
 }

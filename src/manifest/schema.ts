@@ -14,6 +14,12 @@
  * Qdrant's own snapshot checksum; Redis keys per database and RQ queue lengths.
  *
  * Objects accept unknown keys and keep them, so a manifest of a newer minor format reads and verifies.
+ *
+ * Mapping from an engine's section (done by plans; the manifest does not import engines): `version` →
+ * `version`, `counts` → `counts`, `details` → `details` plus the typed fields below that the engine reports
+ * in its details (labels, relationship types, schema counts, collections, keys per db, RQ queues). Artifacts
+ * go through `artifactFieldsOf`: Neo4j's first artifact into the section itself, the others into
+ * `extra_artifacts`; one per Qdrant collection; Redis's into its section.
  */
 import { z } from "zod";
 import {

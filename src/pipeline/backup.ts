@@ -1,5 +1,5 @@
 /**
- * The backup side of the pipeline: source → count+sha256 (raw) → compress → count+sha256 (stored) → store,
+ * The backup side of the pipeline: source → batch small chunks → count+sha256 (raw) → compress → count+sha256 (stored) → store,
  * in one pass, with back-pressure from the store all the way to the source.
  */
 import type { Readable } from "node:stream";
@@ -7,6 +7,7 @@ import { pipeline } from "node:stream/promises";
 import { CancelledError, TargetError } from "../core/errors.ts";
 import { createCompressor, type Compression } from "./compression.ts";
 import { Meter } from "./hash.ts";
+import { Coalesce } from "./coalesce.ts";
 import { normalizeError } from "./errors.ts";
 
 /** Bytes moved so far by one pipeline run. */
@@ -58,7 +59,7 @@ export interface PipelineResult<T> {
  * Streams `source` through compression and hashing into `store`, and resolves with sizes and hashes once the
  * store resolved.
  *
- * Memory: bounded whatever the artifact's size — about ten chunks of {@link STAGE_HIGH_WATER_MARK} (64 KiB)
+ * Memory: bounded whatever the artifact's size — about a dozen chunks of {@link STAGE_HIGH_WATER_MARK} (64 KiB)
  * held in the stages' buffers, plus the codec's working memory (a few MiB for zstd level 3, whose window is
  * 2 MiB; about 300 KiB for gzip), plus what `store` buffers (the S3 target documents its part buffers).
  * A slow store slows the source down instead of filling memory.
@@ -105,7 +106,7 @@ export async function runBackupPipeline<T>(options: BackupPipelineOptions<T>): P
   const compressor = createCompressor(options.compression, options.level === undefined ? {} : { level: options.level });
 
   try {
-    const flowing = pipeline(source, raw, compressor, stored, { signal: controller.signal });
+    const flowing = pipeline(source, new Coalesce(), raw, compressor, stored, { signal: controller.signal });
     const storing = Promise.resolve().then(() => options.store(stored, { signal: controller.signal }));
     flowing.catch(fail);
     storing.then((value) => {

@@ -15,9 +15,14 @@ export type Compression = "zstd" | "gzip" | "none";
 export const COMPRESSIONS: readonly Compression[] = ["zstd", "gzip", "none"];
 
 /**
- * Default zstd level: 3, zstd's own default. On dump-like text it compresses several hundred MiB/s on one core,
- * several times faster than gzip, with a clearly better ratio than gzip -6; levels 1–2 gain little speed for a
- * worse ratio, and levels above 5 cost two to five times the CPU for a few percent. `bench/pipeline` measures it.
+ * Default zstd level: 3, zstd's own default. Measured on `bench/pipeline`'s dump-like Cypher (64 MiB, zstd
+ * 1.5.4 CLI on the 2-core bench machine): level 1 is about 20% faster for a 4% larger file, level 3 is six
+ * times faster than gzip -6 for the same size, level 6 is five times slower than level 3 for a 4% smaller
+ * file. Level 3 is where more CPU stops paying.
+ *
+ * zstd's own worker threads (`ZSTD_c_nbWorkers`) are not used: node's zstd stream fails with
+ * `ERR_STREAM_PUSH_AFTER_EOF` when they are on (Node 24.21). Compression runs on one thread-pool thread while
+ * hashing runs on the main thread, so one artifact still uses two cores.
  */
 export const DEFAULT_ZSTD_LEVEL = 3;
 

@@ -3,3 +3,4 @@ export * from "./compression.ts";
 export * from "./hash.ts";
 export * from "./backup.ts";
 export * from "./restore.ts";
+export * from "./coalesce.ts";

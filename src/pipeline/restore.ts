@@ -6,6 +6,7 @@ import { addAbortSignal, pipeline, Readable } from "node:stream";
 import { IntegrityError, isStackvaultError } from "../core/errors.ts";
 import { createDecompressor, STAGE_HIGH_WATER_MARK, type Compression } from "./compression.ts";
 import { Meter } from "./hash.ts";
+import { Coalesce } from "./coalesce.ts";
 import { normalizeError, isAbortError } from "./errors.ts";
 
 /** What the manifest recorded about the artifact being read. */
@@ -70,7 +71,7 @@ export function openVerifiedStream(stored: Readable, options: VerifiedStreamOpti
   });
   if (options.signal !== undefined) addAbortSignal(options.signal, stored);
   // Failures reach the consumer through rawMeter, which the pipeline destroys with the first error.
-  pipeline(stored, storedMeter, decompressor, rawMeter, () => {});
+  pipeline(stored, new Coalesce(), storedMeter, decompressor, rawMeter, () => {});
 
   const mapError = (err: unknown): unknown => {
     if (isStackvaultError(err)) return err;

@@ -5,7 +5,9 @@ import { getBytes } from "../../src/targets/target.ts";
 import { metadataKey } from "../../src/targets/layout.ts";
 import { IntegrityError, NotFoundError, PreconditionFailedError } from "../../src/core/errors.ts";
 import { clearSecrets, registerSecret } from "../../src/core/redact.ts";
-import { parseManifest, readManifest, writeManifest, FORMAT_VERSION, type ManifestInput } from "../../src/manifest/index.ts";
+import {
+  artifactFieldsOf, artifactRecordOf, parseManifest, readManifest, writeManifest, FORMAT_VERSION, type ManifestInput,
+} from "../../src/manifest/index.ts";
 import { exampleManifest, SEED_EXAMPLE, translateSeedExample } from "./example.ts";
 
 const KEY = metadataKey("KnowWhere-Production", "2025-10-25T14-30-00Z");
@@ -176,4 +178,17 @@ test("writeManifest refuses to write a registered secret", async () => {
   } finally {
     clearSecrets();
   }
+});
+
+test("an engine's artifact record maps to the manifest's fields and back unchanged", () => {
+  const record = {
+    name: "knowbase-snapshot.tar", file: "qdrant/knowbase-snapshot.tar.zst", compression: "zstd" as const,
+    rawBytes: 160, storedBytes: 40, rawSha256: "a".repeat(64), storedSha256: "b".repeat(64),
+  };
+  const fields = artifactFieldsOf(record);
+  assert.deepEqual(fields, {
+    name: "knowbase-snapshot.tar", file: "qdrant/knowbase-snapshot.tar.zst", compression: "zstd",
+    size_bytes: 40, checksum_sha256: "b".repeat(64), raw_size_bytes: 160, raw_checksum_sha256: "a".repeat(64),
+  });
+  assert.deepEqual(artifactRecordOf(fields), record);
 });

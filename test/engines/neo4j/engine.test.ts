@@ -12,6 +12,9 @@ import { splitScript } from "../../../src/engines/neo4j/statement-splitter.ts";
 import { Readable } from "node:stream";
 import { allTypes, createFixture, createGraph, neo4jEnv, run, schemaSnapshot, snapshot, testDriver, wipe } from "./fixture.ts";
 import { MemoryStore } from "./memory-context.ts";
+import { localExecutor } from "../../../src/exec/local.ts";
+import type { Neo4jServerControl } from "../../../src/engines/neo4j/index.ts";
+import { harness, reloadEnv } from "./server-control.ts";
 import { Neo4jConnection } from "../../../src/engines/neo4j/connection.ts";
 import { apocError } from "../../../src/engines/neo4j/export-apoc.ts";
 
@@ -226,5 +229,64 @@ describe("neo4j engine (real server)", { concurrency: 1 }, () => {
     } finally {
       await down.close();
     }
+  });
+
+  // Last: stops and restarts the shared server through the harness's own command.
+  test("dump: neo4j-admin dump and load with the server stopped, restarted in every case", async () => {
+    await wipe(driver);
+    await createFixture(driver);
+    const content = await snapshot(driver);
+    const schema = await schemaSnapshot(driver);
+    const admin = process.env.NEO4J_ADMIN;
+    assert.ok(admin, "NEO4J_ADMIN must be set by the harness");
+    const stops: string[] = [];
+    const control: Neo4jServerControl = {
+      async stop() {
+        await driver.close();
+        await harness("stop", "neo4j");
+        stops.push("stopped");
+        return async () => {
+          await harness("start", "neo4j");
+          stops.push("started");
+          driver = testDriver(reloadEnv());
+        };
+      },
+    };
+    const dumpOptions = { executor: localExecutor(), adminCommand: [admin], control };
+    const first = newEngine({ method: "dump", dump: dumpOptions });
+    const store = new MemoryStore();
+    let section: EngineSection;
+    try {
+      section = await first.backup(store.backupContext());
+    } finally {
+      await first.close();
+    }
+    assert.deepEqual(stops, ["stopped", "started"]);
+    assert.equal(section.details.format, "neo4j-admin-dump");
+    assert.ok((store.artifacts.get("neo4j-backup.dump")?.bytes.length ?? 0) > 1000);
+
+    await wipe(driver);
+    await run(driver, "CREATE (:AfterDump {k: 'x'})");
+    const second = newEngine({ method: "dump", dump: dumpOptions, ...reloadEnv() });
+    try {
+      await assert.rejects(second.restore(section, store.restoreContext()), /not empty/);
+      await second.restore(section, store.restoreContext({ purge: true }));
+    } finally {
+      await second.close();
+    }
+    assert.deepEqual(stops, ["stopped", "started", "stopped", "started"]);
+    assert.deepEqual(await snapshot(driver), content);
+    assert.deepEqual(await schemaSnapshot(driver), schema);
+
+    // a failing load still restarts the server
+    store.tamper("neo4j-backup.dump", (b) => b.subarray(0, 64), true);
+    const third = newEngine({ method: "dump", dump: dumpOptions, ...reloadEnv() });
+    try {
+      await assert.rejects(third.restore(section, store.restoreContext({ purge: true })));
+    } finally {
+      await third.close();
+    }
+    assert.equal(stops.at(-1), "started");
+    assert.equal(Number((await run(driver, "RETURN 1 AS one"))[0]?.one), 1);
   });
 });

@@ -15,8 +15,7 @@ export function neo4jEnv(): { uri: string; user: string; password: string } {
   return { uri, user: user ?? "neo4j", password };
 }
 
-export function testDriver(): Driver {
-  const env = neo4jEnv();
+export function testDriver(env = neo4jEnv()): Driver {
   return neo4j.driver(env.uri, neo4j.auth.basic(env.user, env.password), { useBigInt: true, logging: { level: "error", logger: () => {} } });
 }
 

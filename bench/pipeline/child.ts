@@ -5,7 +5,7 @@
  *
  * Streams INPUT through compress + sha256 (raw and stored) into a local-folder target at DIR (atomic put with
  * fsync), or with `file` into a plain file write stream (no fsync, like `cat > file`), then prints one JSON
- * line: seconds, byte counts, hashes and peak RSS in KiB.
+ * line: seconds, CPU seconds of the run (startup excluded), byte counts, hashes and peak RSS in KiB.
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -22,6 +22,7 @@ if (input === undefined || dir === undefined || !isCompression(compression)) {
 const target = createLocalTarget({ dir });
 const key = `stacks/bench/2025-10-25T14-30-00Z/neo4j/neo4j-backup.cypher.${compression}`;
 const started = process.hrtime.bigint();
+const cpuBefore = process.cpuUsage();
 const result = await runBackupPipeline({
   source: createReadStream(input, { highWaterMark: 64 * 1024 }),
   compression,
@@ -41,4 +42,5 @@ console.log(JSON.stringify({
   storedSha256: result.storedSha256,
   file: `${dir}/${key}`,
   maxRssKiB: process.resourceUsage().maxRSS,
+  cpuSeconds: ((cpu) => (cpu.user + cpu.system) / 1e6)(process.cpuUsage(cpuBefore)),
 }));

@@ -57,7 +57,7 @@ try {
     const r = JSON.parse(child.stdout.trim().split("\n").at(-1) ?? "{}") as ChildResult;
     if (r.rawSha256 !== inputSha) throw new Error(`pipeline raw sha256 ${r.rawSha256} differs from the input's ${inputSha}`);
     if (compression === "zstd" && spawnSync("zstd", ["-q", "-t", r.file]).status !== 0) throw new Error("zstd -t refused the stored file");
-    rows.push(row(`stackvault ${compression} → ${sink === "file" ? "plain file" : "local target"}`, r.seconds, r.storedBytes, r.maxRssKiB));
+    rows.push(row(`stackvault ${compression} → ${sink === "file" ? "plain file" : "local target"}`, r.seconds, r.storedBytes, r.maxRssKiB, r.cpuSeconds));
     rmSync(path.join(work, `${compression}-${sink}`), { recursive: true, force: true });
   }
   for (const [name, script] of [
@@ -67,14 +67,16 @@ try {
     const peerOut = path.join(work, "peer.zst");
     const timeFile = path.join(work, "time.txt");
     const started = process.hrtime.bigint();
-    const peer = spawnSync("/usr/bin/time", ["-f", "%M", "-o", timeFile, "sh", "-c", script, "sh", input, peerOut], { stdio: "inherit" });
+    const peer = spawnSync("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, "sh", "-c", script, "sh", input, peerOut], { stdio: "inherit" });
     const peerSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (peer.status !== 0) throw new Error(`${name} failed`);
-    rows.push(row(name, peerSeconds, statSync(peerOut).size, Number(readFileSync(timeFile, "utf8").trim().split("\n").at(-1))));
+    // /usr/bin/time reports the shell's children: CPU time summed over zstd and cat, RSS of the largest.
+    const [rss = 0, user = 0, sys = 0] = (readFileSync(timeFile, "utf8").trim().split("\n").at(-1) ?? "").split(" ").map(Number);
+    rows.push(row(name, peerSeconds, statSync(peerOut).size, rss, user + sys));
     rmSync(peerOut);
   }
   console.log(`\ninput: ${mib(size)} MiB, sha256 ${inputSha.slice(0, 16)}…, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
-  console.log(`${"run".padEnd(36)} ${"MiB/s".padStart(8)} ${"seconds".padStart(8)} ${"stored MiB".padStart(11)} ${"ratio".padStart(6)} ${"peak RSS MiB".padStart(13)}`);
+  console.log(`${"run".padEnd(36)} ${"MiB/s".padStart(8)} ${"seconds".padStart(8)} ${"CPU s".padStart(8)} ${"stored MiB".padStart(11)} ${"ratio".padStart(6)} ${"peak RSS MiB".padStart(13)}`);
   for (const line of rows) console.log(line);
   console.log("\nS3 side (stackvault → S3 server vs `aws s3 cp`): not measured by this script yet.");
 } finally {
@@ -83,10 +85,10 @@ try {
 
 // --- internal ---
 
-interface ChildResult { seconds: number; storedBytes: number; rawSha256: string; file: string; maxRssKiB: number }
+interface ChildResult { seconds: number; storedBytes: number; rawSha256: string; file: string; maxRssKiB: number; cpuSeconds: number }
 
-function row(name: string, seconds: number, stored: number, rssKiB: number): string {
-  return `${name.padEnd(36)} ${(mib(size) / seconds).toFixed(0).padStart(8)} ${seconds.toFixed(2).padStart(8)} ${mib(stored).toFixed(1).padStart(11)} ${(size / stored).toFixed(2).padStart(6)} ${(rssKiB / 1024).toFixed(0).padStart(13)}`;
+function row(name: string, seconds: number, stored: number, rssKiB: number, cpuSeconds: number): string {
+  return `${name.padEnd(36)} ${(mib(size) / seconds).toFixed(0).padStart(8)} ${seconds.toFixed(2).padStart(8)} ${cpuSeconds.toFixed(2).padStart(8)} ${mib(stored).toFixed(1).padStart(11)} ${(size / stored).toFixed(2).padStart(6)} ${(rssKiB / 1024).toFixed(0).padStart(13)}`;
 }
 
 function mib(bytes: number): number {

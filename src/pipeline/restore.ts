@@ -33,7 +33,8 @@ export interface VerifiedStreamOptions {
  * overruns fail at once; hash mismatches can only be seen at the end, so a consumer must not commit what it
  * read before the stream ended cleanly (or must have verified the object beforehand).
  *
- * Memory: a few 64 KiB stage buffers plus the decoder's window (up to 8 MiB for zstd, 32 KiB for gzip).
+ * Memory: a few 64 KiB stage buffers plus the decoder's window (2 MiB for stackvault's default zstd level, more
+ * only for artifacts written at high levels, at most zstd's 128 MiB cap; 32 KiB for gzip).
  * Destroying the returned stream early destroys `stored` too. Errors of `stored` itself (network, target)
  * are passed on unchanged.
  */
@@ -98,8 +99,9 @@ export function openVerifiedStream(stored: Readable, options: VerifiedStreamOpti
 const HINT = "Do not restore from this backup: run `stackvault verify` and choose another one with --backup-id.";
 
 function sizeError(name: string, what: string, actual: string, expected: number): IntegrityError {
+  const why = actual.startsWith("more") ? "it was replaced or appended to" : "it is truncated or was replaced";
   return new IntegrityError(
-    `Artifact "${name}": the ${what} has ${actual} bytes but the manifest records ${expected}: it is truncated or was replaced.`,
+    `Artifact "${name}": the ${what} has ${actual} bytes but the manifest records ${expected}: ${why}.`,
     { hint: HINT },
   );
 }

@@ -1,8 +1,11 @@
 /**
  * The storage target contract: where backups live (S3, a local folder, memory for unit tests).
  *
- * Keys are relative to the target's root (an S3 prefix or a folder) and are spelled only by `layout.ts`.
- * A target knows nothing about what it stores. Every implementation passes `test/targets/contract.ts`.
+ * Keys are relative to the target's root (an S3 prefix or a folder) and are spelled only by `layout.ts`; every
+ * implementation refuses keys that could leave its root (`object-key.ts`). A target knows nothing about what
+ * it stores. Every implementation passes `test/targets/contract.ts`. Open one with `registry.ts`'s
+ * `openTarget("s3://bucket/prefix" | "file:///dir" | "memory://")`; `wrappers/dry-run.ts` makes any of them
+ * read-only for `--dry-run`.
  */
 import type { Readable } from "node:stream";
 
@@ -53,7 +56,7 @@ export interface ListOptions {
   signal?: AbortSignal;
   /** Continuation token from the previous page's `next` (opaque; valid for the same prefix only). */
   token?: string;
-  /** Maximum objects per page (the target may return fewer). Default 1000. */
+  /** Maximum objects per page (the target may return fewer; S3 returns at most 1000). Default 1000. */
   pageSize?: number;
 }
 

@@ -102,11 +102,14 @@ export async function runBackupPipeline<T>(options: BackupPipelineOptions<T>): P
   };
 
   const raw = new Meter({ onBytes: tick });
-  const stored = new Meter({ onBytes: tick });
-  const compressor = createCompressor(options.compression, options.level === undefined ? {} : { level: options.level });
+  // Without compression the stored bytes are the raw bytes: one meter measures both (half the hashing).
+  const stored = options.compression === "none" ? raw : new Meter({ onBytes: tick });
+  const stages = stored === raw
+    ? [new Coalesce(), raw]
+    : [new Coalesce(), raw, createCompressor(options.compression, options.level === undefined ? {} : { level: options.level }), stored];
 
   try {
-    const flowing = pipeline(source, new Coalesce(), raw, compressor, stored, { signal: controller.signal });
+    const flowing = pipeline([source, ...stages], { signal: controller.signal });
     const storing = Promise.resolve().then(() => options.store(stored, { signal: controller.signal }));
     flowing.catch(fail);
     storing.then((value) => {

@@ -99,6 +99,16 @@ export const artifactFiles = {
 } as const;
 
 /**
+ * Path, relative to the backup folder, of an artifact an engine named: `{engine}/{name}{suffix}` (for example
+ * `qdrant/knowbase-snapshot.tar.zst`). The seed's names come out of the engines' names.
+ * @throws IntegrityError when `name` is not a plain, safe file name.
+ */
+export function engineArtifactFile(engine: "neo4j" | "qdrant" | "redis", name: string, compression: Compression): string {
+  if (name.includes("/")) throw new IntegrityError(`Artifact name ${JSON.stringify(name)} must be a plain file name.`);
+  return assertRelativeArtifactPath(`${engine}/${name}${compressionSuffix(compression)}`);
+}
+
+/**
  * Full key of an artifact given its path relative to the backup folder (as written in, or read from, a
  * manifest). Refuses anything that could leave the folder.
  * @throws IntegrityError when `relativePath` is empty, absolute, has `.`/`..`/empty segments, backslashes or

@@ -1,0 +1,55 @@
+/**
+ * Holding the stack lock for the length of a plan: acquire (waiting if asked), recover from a crashed run
+ * (restart the services it had stopped), renew the lease in the background, and stop the run if the lock is
+ * lost. The release is registered as a clean-up.
+ */
+import { LockError } from "../core/errors.ts";
+import type { Emitter } from "../core/events.ts";
+import type { ServiceController } from "../services/controller.ts";
+import type { Target } from "../targets/target.ts";
+import { acquireLock, type HeldLock } from "./lock.ts";
+import type { Cleanups } from "./steps.ts";
+
+export interface LockSettings {
+  /** Lease length; renewed every third of it. @default 900000 */
+  leaseMs?: number;
+  /** Wait this long for another run to finish. @default 0 (fail fast) */
+  waitMs?: number;
+}
+
+export interface RunLock {
+  held: HeldLock;
+  /** Aborts when the caller's signal aborts or the lock is lost. */
+  signal: AbortSignal;
+}
+
+export async function holdLock(
+  target: Target,
+  stack: string,
+  operation: string,
+  options: { lock?: LockSettings; signal: AbortSignal; events: Emitter; services?: { controller: ServiceController } },
+  cleanups: Cleanups,
+): Promise<RunLock> {
+  const leaseMs = options.lock?.leaseMs ?? 900_000;
+  const held = await acquireLock(target, stack, { operation, leaseMs, waitMs: options.lock?.waitMs ?? 0, signal: options.signal });
+  const lost = new AbortController();
+  const timer = setInterval(() => {
+    held.renew().catch((err: unknown) => lost.abort(err instanceof LockError ? err : new LockError(`The lock of stack '${stack}' could not be renewed.`, { cause: err })));
+  }, Math.max(1000, Math.floor(leaseMs / 3)));
+  timer.unref();
+  cleanups.add("lock", async () => {
+    clearInterval(timer);
+    await held.release();
+  });
+  const stale = held.tookOver;
+  if (stale) {
+    options.events.warn(`Took over the expired lock of a ${stale.operation} run of ${stale.user}@${stale.host} (pid ${stale.pid}, started ${stale.acquiredAt}); it did not finish.`);
+    if (stale.stoppedServices.length > 0 && options.services) {
+      await options.services.controller.start(stale.stoppedServices, { signal: options.signal });
+      options.events.ok(`Restarted what that run had stopped: ${stale.stoppedServices.join(", ")}`);
+    } else if (stale.stoppedServices.length > 0) {
+      options.events.warn(`That run had stopped ${stale.stoppedServices.join(", ")}; start them again by hand.`);
+    }
+  }
+  return { held, signal: AbortSignal.any([options.signal, lost.signal]) };
+}

@@ -61,7 +61,9 @@ export const neo4jSection = z.looseObject({
 export const qdrantCollection = z
   .looseObject({
     ...artifactFields,
+    /** The seed's count: vectors stored, that is points × vectors per point (Qdrant 1.19 no longer reports it). */
     vectors_count: count,
+    /** Points in the collection, compared after a restore. */
     points_count: count,
     /** The server-side snapshot's name, e.g. `knowbase-123-2025-10-25-14-30-00.snapshot`. */
     snapshot_name: z.string().min(1),
@@ -122,6 +124,12 @@ export const manifestSchema = z.looseObject({
   backup_duration_seconds: z.number().nonnegative(),
   /** `completed` for a usable backup; anything else must not be restored or become `latest`. */
   status: z.enum(["completed", "failed"]),
+}).superRefine((m, ctx) => {
+  for (const name of m.skipped) {
+    if (m.databases[name] !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["skipped"], message: `lists ${name}, which the manifest also holds a section for` });
+    }
+  }
 });
 
 /** A validated manifest (defaults filled in). */

@@ -24,6 +24,10 @@ export interface VerifiedStreamOptions {
   rawSha256?: string;
   /** Cancels the read: the stream fails with `CancelledError` and the stored stream is destroyed. */
   signal?: AbortSignal;
+  /** Stored bytes read so far, at most once per `progressIntervalMs` and once at the end. Must be cheap. */
+  onProgress?: (storedBytes: number) => void;
+  /** @default 250 */
+  progressIntervalMs?: number;
 }
 
 /**
@@ -40,11 +44,20 @@ export interface VerifiedStreamOptions {
  */
 export function openVerifiedStream(stored: Readable, options: VerifiedStreamOptions): Readable {
   const { name } = options;
+  const interval = options.progressIntervalMs ?? 250;
+  let lastReport = 0;
   const storedMeter = new Meter({
     onChunk: (bytes) => {
       if (bytes > options.storedBytes) throw sizeError(name, "stored object", `more than ${options.storedBytes}`, options.storedBytes);
     },
+    onBytes: (bytes) => {
+      const now = Date.now();
+      if (options.onProgress === undefined || now - lastReport < interval) return;
+      lastReport = now;
+      options.onProgress(bytes);
+    },
     onEnd: ({ bytes, sha256 }) => {
+      options.onProgress?.(bytes);
       if (bytes !== options.storedBytes) throw sizeError(name, "stored object", String(bytes), options.storedBytes);
       if (sha256 !== options.storedSha256) throw hashError(name, "stored object", sha256, options.storedSha256);
     },

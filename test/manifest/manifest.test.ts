@@ -192,3 +192,10 @@ test("an engine's artifact record maps to the manifest's fields and back unchang
   });
   assert.deepEqual(artifactRecordOf(fields), record);
 });
+
+test("a store both skipped and present is refused", () => {
+  assert.throws(() => parseManifest({ ...exampleManifest(), skipped: ["redis"] }, "m"), /skipped lists redis, which the manifest also holds a section for/);
+  const m = exampleManifest();
+  delete m.databases.redis;
+  assert.deepEqual(parseManifest({ ...m, skipped: ["redis"] }, "m").skipped, ["redis"]);
+});

@@ -89,3 +89,15 @@ test("aborting the signal fails the verified stream with CancelledError", async 
   }, CancelledError);
   assert.equal(stored.destroyed, true);
 });
+
+test("the verified read reports stored bytes read, ending with the total", async () => {
+  const result = await backup("gzip");
+  const seen: number[] = [];
+  await collect(openVerifiedStream(Readable.from([result.stored]), {
+    name: NAME, compression: "gzip", storedBytes: result.storedBytes, storedSha256: result.storedSha256,
+    progressIntervalMs: 0, onProgress: (n) => seen.push(n),
+  }));
+  assert.ok(seen.length >= 2);
+  assert.equal(seen.at(-1), result.storedBytes);
+  assert.deepEqual(seen, [...seen].sort((a, b) => a - b), "monotonic");
+});

@@ -51,6 +51,13 @@ export async function runAsProcess(commands: readonly CommandSpec[] = COMMANDS):
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // A reader that went away (`stackvault list | head`) is not an error of ours: stop quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(process.exitCode ?? EXIT_CODES.ok);
+      throw err;
+    });
+  }
   const code = await main(process.argv.slice(2), processIo(), controller.signal, commands);
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);

@@ -57,7 +57,7 @@ export function settingFlags(cmd: Command, added: readonly SettingOption[]): Rec
 
 function optionsFor(s: Setting): Option[] {
   const env = `[env ${s.env}]`;
-  const def = s.defaultValue === undefined ? "" : ` (default: ${formatDefault(s.defaultValue)})`;
+  const def = s.defaultValue === undefined || (Array.isArray(s.defaultValue) && s.defaultValue.length === 0) ? "" : ` (default: ${formatDefault(s.defaultValue)})`;
   if (s.kind === "boolean") {
     if (s.defaultValue === true) {
       return [

@@ -91,14 +91,24 @@ test("an invalid bucket name and a relative file target are configuration errors
 });
 
 test("a command whose engine is not in this version exits with the documented code and no stack", async () => {
-  const r = await runCli(["backup", "--stack", "dev", "--target", `file://${cwd}`], { cwd });
+  const r = await runCli(["cost", "--bucket", "knowwhere-backups-1"], { cwd });
   assert.equal(r.code, EXIT_CODES.notAvailable);
-  assert.match(r.stderr, /`backup` is not available yet in this version\./);
+  assert.match(r.stderr, /`cost` is not available yet in this version\./);
   assert.equal(r.stdout, "");
   assert.ok(!hasStackTrace(r.stderr), r.stderr);
+  const remote = await runCli(["backup", "--stack", "dev", "--target", `file://${cwd}`, "--host", "ssh://ec2-user@10.0.0.1"], { cwd });
+  assert.equal(remote.code, EXIT_CODES.notAvailable);
+  assert.match(remote.stderr, /on the remote host\) is not available yet/);
   const demo = await runCli(["demo"], { cwd });
   assert.equal(demo.code, EXIT_CODES.notAvailable);
   assert.match(demo.stderr, /`demo` is not available yet/);
+});
+
+test("a backup without the Neo4j password says where to set it, before touching anything", async () => {
+  const r = await runCli(["backup", "--stack", "dev", "--target", `file://${cwd}/b`, "--skip-qdrant", "--skip-redis"], { cwd });
+  assert.equal(r.code, EXIT_CODES.config);
+  assert.match(r.stderr, /needs NEO4J_PASSWORD/);
+  assert.ok(!hasStackTrace(r.stderr), r.stderr);
 });
 
 test("required settings are asked for by flag, variable and config key", async () => {

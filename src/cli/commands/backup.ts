@@ -1,6 +1,14 @@
 /** `stackvault backup`: the seed's backup-stack (7 steps). */
+import { Emitter } from "../../core/events.ts";
+import { formatBytes } from "../../core/format.ts";
+import { localExecutor } from "../../exec/local.ts";
+import { runBackup } from "../../plans/backup.ts";
 import type { CommandSpec } from "../command.ts";
-import { dryRunOption, notAvailable } from "./shared.ts";
+import { configuredEngines, requireDirectMode } from "../engines.ts";
+import { packageVersion } from "../program.ts";
+import { configuredServices } from "../services.ts";
+import { openConfiguredTarget } from "../target.ts";
+import { dryRunOption } from "./shared.ts";
 
 export const backupCommand: CommandSpec = {
   path: ["backup"],
@@ -16,5 +24,35 @@ export const backupCommand: CommandSpec = {
     "stackvault backup --stack KnowWhere-Production --bucket knowwhere-backups-715927975014",
     "stackvault backup --stack dev --target file:///srv/backups --direct --skip-redis --compression gzip",
   ],
-  run: async () => notAvailable("backup"),
+  run: async (ctx, options) => {
+    const { config, signal } = ctx;
+    requireDirectMode(config, "backup");
+    const stack = config.stack ?? "";
+    const events = new Emitter(ctx.render.sink);
+    const target = await openConfiguredTarget(config, "backup");
+    ctx.defer(() => target.close());
+    const engines = configuredEngines(config, "backup", (c) => ctx.defer(c));
+    if (options.dryRun === true) {
+      const stores = [];
+      for (const engine of engines) stores.push({ engine: engine.name, ...(await engine.inspect({ signal })) });
+      const text = [`Would back up stack '${stack}' to ${target.location}:`, ...stores.map((s) => `  ${s.engine} ${s.version}: ${JSON.stringify(s.counts)}`), "Nothing was changed."].join("\n");
+      ctx.render.result({ dryRun: true, stack, target: target.location, stores }, text);
+      return;
+    }
+    const services = configuredServices(config, localExecutor(), "backup");
+    const result = await runBackup({
+      stack, target, engines, events, signal,
+      compression: config.compression,
+      compressionExplicit: config.sources.compression !== "default",
+      validate: config.validate,
+      ...(services ? { services } : {}),
+      lock: { leaseMs: config.lock.leaseSeconds * 1000 },
+      region: config.region,
+      toolVersion: packageVersion(),
+    });
+    ctx.render.result(
+      { backupId: result.backupId, location: result.location, storedBytes: result.storedBytes, durationSeconds: result.durationSeconds, latestMoved: result.latestMoved, manifest: result.manifest },
+      `Backup ${result.backupId} completed: ${formatBytes(result.storedBytes)} in ${result.durationSeconds.toFixed(1)} s at ${result.location}`,
+    );
+  },
 };

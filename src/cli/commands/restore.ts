@@ -2,7 +2,16 @@
 import { Option } from "commander";
 import { UsageError } from "../../core/errors.ts";
 import type { CommandSpec } from "../command.ts";
-import { backupSelectorOptions, dryRunOption, notAvailable, stackArg, yesOption } from "./shared.ts";
+import { Emitter } from "../../core/events.ts";
+import { formatBytes } from "../../core/format.ts";
+import { localExecutor } from "../../exec/local.ts";
+import { runRestore } from "../../plans/restore.ts";
+import type { RestorePlanSummary } from "../../plans/restore.ts";
+import { configuredEngines, requireDirectMode } from "../engines.ts";
+import { confirm } from "../prompt.ts";
+import { configuredServices } from "../services.ts";
+import { openConfiguredTarget } from "../target.ts";
+import { backupSelectorOptions, dryRunOption, stackArg, yesOption } from "./shared.ts";
 
 export const restoreCommand: CommandSpec = {
   path: ["restore"],
@@ -24,10 +33,40 @@ export const restoreCommand: CommandSpec = {
     "stackvault restore --stack Test-Restore --from-stack Test-Backup --latest --bucket knowwhere-backups-715927975014 --yes",
     "stackvault restore --stack dev --target file:///srv/backups --backup-id 2025-10-25T14-30-00Z --dry-run",
   ],
-  run: async (_ctx, options) => {
+  run: async (ctx, options) => {
     if (options.latest !== true && options.backupId === undefined) {
       throw new UsageError("`restore` needs --latest or --backup-id ID.", { hint: "Run `stackvault list --stack NAME` to see the backups." });
     }
-    notAvailable("restore");
+    const { config, signal } = ctx;
+    requireDirectMode(config, "restore");
+    const stack = config.stack ?? "";
+    const target = await openConfiguredTarget(config, "restore");
+    ctx.defer(() => target.close());
+    const engines = configuredEngines(config, "restore", (c) => ctx.defer(c));
+    const services = configuredServices(config, localExecutor(), "restore");
+    const result = await runRestore({
+      stack, target, engines, signal,
+      events: new Emitter(ctx.render.sink),
+      ...(typeof options.fromStack === "string" ? { fromStack: options.fromStack } : {}),
+      ...(typeof options.backupId === "string" ? { backupId: options.backupId } : {}),
+      ...(services ? { services } : {}),
+      lock: { leaseMs: config.lock.leaseSeconds * 1000 },
+      dryRun: options.dryRun === true,
+      confirm: async (plan) => {
+        await confirm(`Replace the data of ${describe(plan)} in stack '${stack}' with backup ${plan.fromStack}/${plan.backupId}?`, { yes: options.yes === true, signal });
+        return true;
+      },
+    });
+    const bytes = result.plan.stores.reduce((n, s) => n + s.bytes, 0);
+    const text = result.restored
+      ? `Restored ${result.plan.fromStack}/${result.plan.backupId} into '${stack}' in ${result.durationSeconds.toFixed(1)} s.`
+      : `Dry run: would restore ${result.plan.fromStack}/${result.plan.backupId} (${formatBytes(bytes)}) into ${describe(result.plan)} of '${stack}'. Nothing was changed.`;
+    ctx.render.result(result, text);
   },
 };
+
+// --- internal ---
+
+function describe(plan: RestorePlanSummary): string {
+  return plan.stores.map((s) => s.engine).join(", ") || "no store";
+}

@@ -1,0 +1,49 @@
+/**
+ * The engines a command works with, built from the configuration (direct mode: stores reached by URL from
+ * this process). Stores left out with `--skip-…` get no engine. Every engine is closed by a deferred step.
+ */
+import { NotAvailableError } from "../core/errors.ts";
+import type { Config } from "../config/schema.ts";
+import type { Engine, EngineName } from "../engines/engine.ts";
+import { createNeo4jEngine } from "../engines/neo4j/index.ts";
+import { requireSecret } from "./secrets.ts";
+
+/** Engines for every store not skipped, in backup order; each is closed through `defer`. */
+export function configuredEngines(config: Config, command: string, defer: (cleanup: () => Promise<void>) => void): Engine[] {
+  const engines: Engine[] = [];
+  for (const name of ["neo4j", "qdrant", "redis"] as const) {
+    if (config.skip[name]) continue;
+    const engine = createEngine(name, config, command);
+    defer(() => engine.close());
+    engines.push(engine);
+  }
+  return engines;
+}
+
+/** Refuses `--host` runs in this version: the data plane runs in this process (direct mode). */
+export function requireDirectMode(config: Config, command: string): void {
+  if (config.host !== undefined) {
+    throw new NotAvailableError(`\`${command} --host ${config.host}\` (a run on the remote host) is not available yet in this version.`, {
+      hint: "Run stackvault on the host itself, or reach the stores by URL (--neo4j-uri, --qdrant-url, --redis-url) with --direct.",
+    });
+  }
+}
+
+// --- internal ---
+
+function createEngine(name: EngineName, config: Config, command: string): Engine {
+  switch (name) {
+    case "neo4j":
+      return createNeo4jEngine({
+        uri: config.neo4j.uri,
+        user: config.neo4j.user,
+        database: config.neo4j.database,
+        method: config.neo4j.method,
+        password: requireSecret(config.secrets.neo4jPassword, "NEO4J_PASSWORD", "--neo4j-password-file", command),
+      });
+    default:
+      throw new NotAvailableError(`The ${name === "qdrant" ? "Qdrant" : "Redis"} engine is not available yet in this version.`, {
+        hint: `Leave it out with --skip-${name}.`,
+      });
+  }
+}

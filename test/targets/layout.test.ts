@@ -11,6 +11,7 @@ import {
   backupPrefix,
   compressionOf,
   compressionSuffix,
+  engineArtifactFile,
   isBackupId,
   latestKey,
   lockKey,
@@ -93,4 +94,10 @@ test("keys listed back are understood: stack names and backup ids", () => {
   assert.equal(backupIdFromKey("kw", "stacks/kw/latest"), undefined);
   assert.equal(backupIdFromKey("kw", `stacks/kw/restores/${ID}.json`), undefined);
   assert.equal(backupIdFromKey("kw", `stacks/other/${ID}/metadata.json`), undefined);
+});
+
+test("artifact names given by engines become safe paths under the engine's folder", () => {
+  assert.equal(engineArtifactFile("qdrant", "knowbase-snapshot.tar", "zstd"), "qdrant/knowbase-snapshot.tar.zst");
+  assert.equal(engineArtifactFile("redis", "redis-dump.rdb", "none"), "redis/redis-dump.rdb");
+  for (const bad of ["../x", "a/b", "..", ""]) assert.throws(() => engineArtifactFile("neo4j", bad, "none"), IntegrityError, bad);
 });

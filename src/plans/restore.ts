@@ -14,7 +14,7 @@ import type { ServiceController } from "../services/controller.ts";
 import { backupPrefix, metadataKey, newBackupId, parseBackupId, restoreRecordKey } from "../targets/layout.ts";
 import type { Target } from "../targets/target.ts";
 import { artifactReader } from "./artifacts.ts";
-import { readLatest } from "./latest.ts";
+import { resolveBackupId } from "./catalog.ts";
 import { sectionOf, storedBytes } from "./manifest-map.ts";
 import { holdLock, type LockSettings } from "./run-lock.ts";
 import { Cleanups, StepCounter, withCleanups } from "./steps.ts";
@@ -70,7 +70,7 @@ export async function runRestore(options: RestorePlanOptions): Promise<RestoreRe
     steps.next(`Preflight: checking the backup before anything is touched`);
     const lock = await holdLock(target, stack, "restore", options, cleanups);
     const signal = lock.signal;
-    const backupId = options.backupId ?? (await latestId(target, fromStack, signal));
+    const backupId = await resolveBackupId(target, fromStack, options.backupId, signal);
     const manifest = await readManifest(target, metadataKey(fromStack, backupId), { signal });
     if (manifest.status !== "completed") throw new IntegrityError(`Backup ${backupId} of '${fromStack}' has status '${manifest.status}'; only completed backups are restored.`);
     events.ok(`Backup: ${fromStack}/${backupId} (${manifest.backup_timestamp}, stackvault ${manifest.tool.version})`);
@@ -143,12 +143,6 @@ export async function runRestore(options: RestorePlanOptions): Promise<RestoreRe
 }
 
 // --- internal ---
-
-async function latestId(target: Target, stack: string, signal: AbortSignal): Promise<string> {
-  const latest = await readLatest(target, stack, signal);
-  if (!latest) throw new IntegrityError(`Stack '${stack}' has no verified backup in ${target.location} ('latest' is absent).`, { hint: "List its backups with `stackvault list`, or give --backup-id." });
-  return latest.pointer.backup_id;
-}
 
 function pairs(manifest: Manifest, engines: readonly Engine[]): { engine: Engine; section: EngineSection }[] {
   const out: { engine: Engine; section: EngineSection }[] = [];

@@ -17,6 +17,23 @@ export interface HarnessContext {
   env: Record<string, string>;
   /** Prints a progress line. */
   log(message: string): void;
+  /** Aborted when the harness is interrupted (Ctrl-C); pass it on to long operations. */
+  signal: AbortSignal;
+  /** The default log file of this service: `<stateDir>/<name>.log`. */
+  logFile: string;
+  /**
+   * Starts a process detached (own process group, stdin closed, stdout/stderr appended to `logFile` unless
+   * another file is given, unref'd) and resolves with its pid. The harness remembers it: if `start` then
+   * rejects, these processes are stopped so a failed start leaves nothing behind.
+   */
+  spawn(command: string, args: string[], options?: { env?: NodeJS.ProcessEnv; cwd?: string; logFile?: string }): Promise<number>;
+  /** A TCP port free on 127.0.0.1 a moment ago. */
+  freePort(): Promise<number>;
+  /**
+   * Polls `check` until it resolves truthy (and resolves with that value); rejects after `timeoutMs`, or at
+   * once when a process started with {@link HarnessContext.spawn} has exited.
+   */
+  waitFor<T>(label: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T>;
 }
 
 export interface StartedService {
@@ -36,6 +53,11 @@ export interface TestService {
   install(ctx: HarnessContext): Promise<void>;
   /** Starts the service and resolves once it is ready; rejects with a message naming the log file. */
   start(ctx: HarnessContext): Promise<StartedService>;
+  /**
+   * How long the default stop waits after SIGTERM before the last-resort SIGKILL.
+   * @default 30000
+   */
+  stopTimeoutMs?: number;
   /** Optional graceful stop (the default sends SIGTERM to `pids` and waits). */
   stop?(ctx: HarnessContext, started: StartedService): Promise<void>;
 }

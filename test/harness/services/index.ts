@@ -1,0 +1,37 @@
+/**
+ * The explicit registry of test services, in start order (a service's dependencies come before it).
+ * Services whose implementation lives elsewhere in the repository join only when their files exist:
+ * Neo4j (`neo4j.ts` beside this file) and the Qdrant-compatible test server (`test/qdrant-server/main.ts`).
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { TestService } from "../service.ts";
+import moto from "./moto.ts";
+import qdrant, { qdrantServerAvailable } from "./qdrant.ts";
+import redis from "./redis.ts";
+import rq from "./rq.ts";
+import seaweedfs from "./seaweedfs.ts";
+import sshd from "./sshd.ts";
+import versitygw from "./versitygw.ts";
+
+/** Every available service, dependencies first. Throws on a duplicate name. */
+export async function loadServices(): Promise<TestService[]> {
+  const services: TestService[] = [];
+  const register = (service: TestService): void => {
+    if (services.some((s) => s.name === service.name)) throw new Error(`test service ${service.name} registered twice`);
+    services.push(service);
+  };
+  register(redis);
+  register(versitygw);
+  register(seaweedfs);
+  register(moto);
+  register(sshd);
+  register(rq);
+  if (qdrantServerAvailable()) register(qdrant);
+  const neo4jUrl = new URL("./neo4j.ts", import.meta.url);
+  if (existsSync(fileURLToPath(neo4jUrl))) {
+    const loaded = (await import(neo4jUrl.href)) as { default: TestService };
+    register(loaded.default);
+  }
+  return services;
+}

@@ -4,7 +4,7 @@
  * failed start names the service, its log file and the log's last lines and leaves nothing running.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
@@ -15,6 +15,8 @@ import { startServices } from "./start.ts";
 import type { HarnessPaths } from "./state.ts";
 import { readState } from "./state.ts";
 import { printStatus, stopServices } from "./stop.ts";
+import { importService } from "./services/index.ts";
+import { pathToFileURL } from "node:url";
 
 const idle = ["-e", "setInterval(() => {}, 1000)"];
 
@@ -114,6 +116,21 @@ describe("harness lifecycle", () => {
     assert.doesNotMatch(report, /line 5\n/, "only the last lines");
     assert.equal(isAlive(recordOf(spawned)), false);
     assert.equal(readState(paths).services.broken, undefined);
+  });
+});
+
+describe("service registry", () => {
+  it("turns a service module that cannot load into a service that fails under its name", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "stackvault-registry-"));
+    try {
+      const file = path.join(dir, "broken.ts");
+      writeFileSync(file, "export default {;\n");
+      const service = await importService("neo4j", pathToFileURL(file));
+      assert.equal(service.name, "neo4j");
+      await assert.rejects(service.install({} as never), new RegExp(`cannot load ${file.replaceAll("/", "\\/")}`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

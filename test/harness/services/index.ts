@@ -29,9 +29,24 @@ export async function loadServices(): Promise<TestService[]> {
   register(rq);
   if (qdrantServerAvailable()) register(qdrant);
   const neo4jUrl = new URL("./neo4j.ts", import.meta.url);
-  if (existsSync(fileURLToPath(neo4jUrl))) {
-    const loaded = (await import(neo4jUrl.href)) as { default: TestService };
-    register(loaded.default);
-  }
+  if (existsSync(fileURLToPath(neo4jUrl))) register(await importService("neo4j", neo4jUrl));
   return services;
+}
+
+/**
+ * Loads a service module; one that cannot be loaded becomes a service whose install fails with the reason,
+ * so the other services still start and the failure is reported under its name.
+ */
+export async function importService(name: string, url: URL): Promise<TestService> {
+  try {
+    const loaded = (await import(url.href)) as { default?: TestService };
+    if (loaded.default?.name === undefined) throw new Error(`${fileURLToPath(url)} has no default-exported TestService`);
+    return loaded.default;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const fail = async (): Promise<never> => {
+      throw new Error(`cannot load ${fileURLToPath(url)}: ${reason}`);
+    };
+    return { name, install: fail, start: fail };
+  }
 }

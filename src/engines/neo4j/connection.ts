@@ -17,7 +17,7 @@ export interface Neo4jConnectionOptions {
   password: string;
   /** Database to back up or restore. @default "neo4j" */
   database?: string;
-  /** Records per pull while streaming an export (the driver's fetch size). @default 2000 */
+  /** Records per pull while streaming an export (the driver's fetch size). @default 5000 */
   fetchSize?: number;
 }
 
@@ -40,7 +40,7 @@ export class Neo4jConnection {
     registerSecret(options.password);
     this.uri = options.uri;
     this.database = options.database ?? "neo4j";
-    this.fetchSize = options.fetchSize ?? 2000;
+    this.fetchSize = options.fetchSize ?? 5000;
     this.driver = neo4j.driver(options.uri, neo4j.auth.basic(options.user ?? "neo4j", options.password), {
       useBigInt: true,
       disableLosslessIntegers: false,

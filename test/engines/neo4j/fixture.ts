@@ -30,6 +30,7 @@ export async function run(driver: Driver, cypher: string, params: Record<string,
 
 /** Deletes everything, schema included. */
 export async function wipe(driver: Driver): Promise<void> {
+  await run(driver, "MATCH ()-[r]->() CALL { WITH r DELETE r } IN TRANSACTIONS OF 10000 ROWS");
   await run(driver, "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS");
   for (const r of await run(driver, "SHOW CONSTRAINTS YIELD name")) await run(driver, `DROP CONSTRAINT \`${String(r.name)}\``);
   for (const r of await run(driver, "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP'")) await run(driver, `DROP INDEX \`${String(r.name)}\``);

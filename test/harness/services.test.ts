@@ -11,9 +11,30 @@ import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import ssh2 from "ssh2";
 import { serviceEnv } from "./env.ts";
+import { loadServices } from "./services/index.ts";
 
 const exec = promisify(execFile);
 const { Client, utils } = ssh2;
+
+describe("harness coordinates", () => {
+  it("has every coordinate of the services contract in the environment", async () => {
+    const names = new Set((await loadServices()).map((s) => s.name));
+    const required = [
+      "REDIS_URL",
+      ...["S3", "S3B"].flatMap((p) => ["ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "BUCKET", "REGION"].map((k) => `${p}_${k}`)),
+      "AWS_ENDPOINT_URL",
+      ...["HOST", "PORT", "USER", "KEY_FILE", "KNOWN_HOSTS"].map((k) => `SSH_${k}`),
+      ...["REDIS_URL", "QUEUE", "WORKER_NAME", "WORKER_PID", "PYTHON", "JOBS_MODULE", "CLIENT"].map((k) => `RQ_${k}`),
+      ...(names.has("qdrant") ? ["QDRANT_URL"] : []),
+      ...(names.has("neo4j") ? ["NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD"] : []),
+    ];
+    const missing = required.filter((name) => (process.env[name] ?? "") === "");
+    assert.deepEqual(missing, [], `missing coordinates: ${missing.join(", ")}; run \`npm run services -- start\``);
+    assert.match(serviceEnv("S3_ENDPOINT"), /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(serviceEnv("S3B_ENDPOINT"), /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.notEqual(serviceEnv("S3_ENDPOINT"), serviceEnv("S3B_ENDPOINT"));
+  });
+});
 
 describe("harness Redis", () => {
   it("answers PING and has the test configuration", async () => {

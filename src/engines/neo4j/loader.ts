@@ -73,9 +73,11 @@ export async function loadScript(conn: Neo4jConnection, items: AsyncIterable<Scr
     for (const query of [...groups.keys()]) await flush(query);
   };
   const add = async (query: string, rows: unknown[], chars: number): Promise<void> => {
-    // CREATE-only batches (nodes) do not depend on each other: they may be merged out of order. Anything else
-    // keeps the script's order, so a relationship batch never runs before the nodes it matches.
-    const independent = isCreateOnly(query) && [...groups.keys()].every(isCreateOnly);
+    // Batches of one class (node creation, or relationship creation between matched nodes) do not depend on
+    // each other: they may be merged out of order. A change of class, or any other batch, keeps the script's
+    // order, so a relationship batch never runs before the nodes it matches.
+    const kind = classify(query);
+    const independent = kind !== undefined && [...groups.keys()].every((q) => classify(q) === kind);
     if (!independent && !(groups.size === 1 && groups.has(query))) await flushAll();
     let group = groups.get(query);
     if (!group) {
@@ -132,10 +134,16 @@ export async function loadScript(conn: Neo4jConnection, items: AsyncIterable<Scr
 // --- internal ---
 
 const UNWIND_RE = /^UNWIND\s+/i;
-const CREATE_ONLY_RE = /^UNWIND \$rows AS \S+ CREATE\b/i;
+const NODE_BATCH_RE = /^UNWIND \$rows AS \S+ CREATE \([^()[\]]*\)( SET [^()[\]]*)?$/i;
+const REL_BATCH_RE = /^UNWIND \$rows AS \S+ (MATCH \([^()[\]]*\)\s*)+CREATE \([^()[\]]*\)-\[[^()[\]]*\]->\([^()[\]]*\)( SET [^()[\]]*)?$/i;
 
-function isCreateOnly(query: string): boolean {
-  return CREATE_ONLY_RE.test(query) && !/\b(MATCH|MERGE|CALL|WITH|DELETE|REMOVE|FOREACH|LOAD)\b/i.test(query.replace(/`(?:[^`]|``)*`/g, "``"));
+/** `nodes` for a batch that only creates nodes, `rels` for one that only creates relationships between matched nodes. */
+function classify(query: string): "nodes" | "rels" | undefined {
+  const plain = query.replace(/`(?:[^`]|``)*`/g, "``").replace(/\s+/g, " ").trim();
+  if (/\b(MERGE|CALL|WITH|DELETE|REMOVE|FOREACH|LOAD|WHERE)\b/i.test(plain)) return undefined;
+  if (NODE_BATCH_RE.test(plain)) return "nodes";
+  if (REL_BATCH_RE.test(plain)) return "rels";
+  return undefined;
 }
 
 function largest(groups: Map<string, { chars: number }>): string {

@@ -13,6 +13,7 @@ import { IntegrityError, throwIfAborted } from "../../core/errors.ts";
 import type { Emitter } from "../../core/events.ts";
 import type { Neo4jConnection } from "./connection.ts";
 import { parseLiteral, NotALiteral } from "./literal-parser.ts";
+import { asBatch, classify, largest } from "./batch-statement.ts";
 import type { ScriptItem } from "./statement-splitter.ts";
 import { TRAILER_PREFIX } from "./script-format.ts";
 
@@ -132,60 +133,6 @@ export async function loadScript(conn: Neo4jConnection, items: AsyncIterable<Scr
 }
 
 // --- internal ---
-
-const UNWIND_RE = /^UNWIND\s+/i;
-const NODE_BATCH_RE = /^UNWIND \$rows AS \S+ CREATE \([^()[\]]*\)( SET [^()[\]]*)?$/i;
-const REL_BATCH_RE = /^UNWIND \$rows AS \S+ (MATCH \([^()[\]]*\)\s*)+CREATE \([^()[\]]*\)-\[[^()[\]]*\]->\([^()[\]]*\)( SET [^()[\]]*)?$/i;
-
-/** `nodes` for a batch that only creates nodes, `rels` for one that only creates relationships between matched nodes. */
-function classify(query: string): "nodes" | "rels" | undefined {
-  const plain = query.replace(/`(?:[^`]|``)*`/g, "``").replace(/\s+/g, " ").trim();
-  if (/\b(MERGE|CALL|WITH|DELETE|REMOVE|FOREACH|LOAD|WHERE)\b/i.test(plain)) return undefined;
-  if (NODE_BATCH_RE.test(plain)) return "nodes";
-  if (REL_BATCH_RE.test(plain)) return "rels";
-  return undefined;
-}
-
-function largest(groups: Map<string, { chars: number }>): string {
-  let best = "";
-  let size = -1;
-  for (const [query, g] of groups) {
-    if (g.chars > size) {
-      best = query;
-      size = g.chars;
-    }
-  }
-  return best;
-}
-const AS_RE = /\s*AS\s+(`(?:[^`]|``)+`|[A-Za-z_][A-Za-z0-9_]*)\s+/iy;
-const PARAM_RE = /^\$([A-Za-z_][A-Za-z0-9_]*)/;
-
-/** `UNWIND [rows] AS v tail` → the parameterised query and its rows; undefined for any other statement. */
-function asBatch(text: string, params: Record<string, unknown>): { query: string; rows: unknown[] } | undefined {
-  const unwind = UNWIND_RE.exec(text);
-  if (!unwind) return undefined;
-  const at = unwind[0].length;
-  if (text[at] !== "[" && text[at] !== "$") return undefined;
-  let rows: unknown;
-  let end: number;
-  const param = PARAM_RE.exec(text.slice(at));
-  if (param?.[1] !== undefined) {
-    rows = params[param[1]];
-    end = at + param[0].length;
-  } else {
-    try {
-      ({ value: rows, end } = parseLiteral(text, at));
-    } catch (err) {
-      if (err instanceof NotALiteral) return undefined;
-      throw err;
-    }
-  }
-  if (!Array.isArray(rows)) return undefined;
-  AS_RE.lastIndex = end;
-  const as = AS_RE.exec(text);
-  if (!as) return undefined;
-  return { query: `UNWIND $rows AS ${as[1]} ${text.slice(AS_RE.lastIndex)}`, rows };
-}
 
 /** `:param name => expr`, `:param {name: expr}`, `:params {…}`; other client commands do nothing here. */
 function applyCommand(text: string, params: Record<string, unknown>): void {

@@ -48,6 +48,7 @@ export async function* exportCypher(conn: Neo4jConnection, options: CypherExport
   yield Buffer.from(header(options.source));
   yield Buffer.from(prologue());
   const batcher = new Batcher(options.limits);
+  const tails = new Map<string, string>(); // statement tail per label set, then per type
   let nodes = 0;
   let relationships = 0;
   const session = conn.session("READ");
@@ -56,17 +57,30 @@ export async function* exportCypher(conn: Neo4jConnection, options: CypherExport
   try {
     const nodeResult = tx.run("MATCH (n) RETURN id(n) AS i, labels(n) AS l, properties(n) AS p");
     for await (const record of guardIter(conn, nodeResult, signal)) {
-      const labels = (record.get("l") as string[]).slice().sort();
-      for (const s of batcher.add(nodeStatementTail(labels), nodeRow(record.get("i") as bigint, record.get("p") as Record<string, unknown>))) {
+      const labels = record.get("l") as string[];
+      const key = labels.join("\u0000");
+      let tail = tails.get(key);
+      if (tail === undefined) {
+        tail = nodeStatementTail(labels.slice().sort());
+        if (tails.size < 10_000) tails.set(key, tail);
+      }
+      for (const s of batcher.add(tail, nodeRow(record.get("i") as bigint, record.get("p") as Record<string, unknown>))) {
         yield Buffer.from(s);
       }
       if (++nodes % 100_000 === 0) options.events.info(`Neo4j export: ${nodes} nodes`);
     }
     for (const s of batcher.drain()) yield Buffer.from(s);
+    tails.clear();
     const relResult = tx.run("MATCH (a)-[r]->(b) RETURN id(a) AS s, id(b) AS e, type(r) AS t, properties(r) AS p");
     for await (const record of guardIter(conn, relResult, signal)) {
       const row = relationshipRow(record.get("s") as bigint, record.get("e") as bigint, record.get("p") as Record<string, unknown>);
-      for (const s of batcher.add(relationshipStatementTail(record.get("t") as string), row)) yield Buffer.from(s);
+      const type = record.get("t") as string;
+      let tail = tails.get(type);
+      if (tail === undefined) {
+        tail = relationshipStatementTail(type);
+        if (tails.size < 10_000) tails.set(type, tail);
+      }
+      for (const s of batcher.add(tail, row)) yield Buffer.from(s);
       if (++relationships % 100_000 === 0) options.events.info(`Neo4j export: ${relationships} relationships`);
     }
     for (const s of batcher.drain()) yield Buffer.from(s);

@@ -15,7 +15,7 @@ import { redact } from "../core/redact.ts";
 import type { Executor, RunOptions, RunResult } from "./executor.ts";
 import { appendKnownHost, findKnownKeys, keyTypeOf, readKnownHosts } from "./known-hosts.ts";
 import { OutputTail, lastLines } from "./output.ts";
-import { remoteCommand } from "./remote-command.ts";
+import { PID_MARKER, remoteCommand } from "./remote-command.ts";
 
 export interface SshOptions {
   host: string;
@@ -108,15 +108,30 @@ async function runRemote(client: SshClient, location: string, program: string, a
   );
   const out = new OutputTail();
   const err = new OutputTail();
-  channel.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+  let pid: number | undefined;
+  let head: Buffer | undefined = Buffer.alloc(0);
+  channel.stderr.on("data", (chunk: Buffer) => {
+    if (head === undefined) return err.push(chunk);
+    head = Buffer.concat([head, chunk]);
+    const newline = head.indexOf(10);
+    if (newline < 0 && head.length < 64) return;
+    const line = head.subarray(0, newline < 0 ? 0 : newline).toString("utf8");
+    if (line.startsWith(PID_MARKER)) pid = Number(line.slice(PID_MARKER.length)) || undefined;
+    err.push(head.subarray(line.startsWith(PID_MARKER) ? newline + 1 : 0));
+    head = undefined;
+  });
   let stopped: "cancelled" | "timeout" | undefined;
+  let onStopped = (): void => {};
+  const grace = new Promise<number>((resolve) => {
+    onStopped = () => void setTimeout(() => resolve(255), 10_000).unref();
+  });
   const stop = (why: "cancelled" | "timeout"): void => {
     stopped = why;
-    try {
-      channel.signal("KILL");
-    } finally {
-      channel.close();
-    }
+    // sshd does not forward signals to a session without a terminal: kill the program by its pid from a
+    // second channel (TERM, then KILL after a grace period), then close ours.
+    if (pid !== undefined) killRemote(client, pid);
+    channel.close();
+    onStopped();
   };
   const onAbort = (): void => stop("cancelled");
   signal?.addEventListener("abort", onAbort, { once: true });
@@ -130,7 +145,9 @@ async function runRemote(client: SshClient, location: string, program: string, a
     const input = Readable.from(feed(preamble, stdin));
     const feeding = pipeline(input, channel).catch(() => {});
     const draining = stdout ? pipeline(channel, stdout, { end: false }).catch(() => {}) : collect(channel, out);
-    const [exitCode] = await Promise.all([exit, feeding, draining]);
+    const finished = Promise.all([exit, feeding, draining]).then(([code]) => code);
+    // Once stopped, do not wait for a program that ignores its kill longer than the grace period.
+    const exitCode = await Promise.race([finished, grace]);
     if (stopped === "cancelled") throw new CancelledError(`Cancelled while running '${program}' on ${location}.`, { cause: signal?.reason });
     if (stopped === "timeout") throw new ExecError(`'${program}' on ${location} did not finish within ${timeoutMs} ms and was stopped.`);
     const stderrText = redact(err.text());
@@ -140,6 +157,12 @@ async function runRemote(client: SshClient, location: string, program: string, a
     signal?.removeEventListener("abort", onAbort);
     if (timer) clearTimeout(timer);
   }
+}
+
+function killRemote(client: SshClient, pid: number): void {
+  client.exec(`kill -TERM ${pid} 2>/dev/null; sleep 3; kill -KILL ${pid} 2>/dev/null; true`, (error, stream) => {
+    if (!error) stream.resume().stderr.resume();
+  });
 }
 
 async function* feed(preamble: Buffer, stdin: RunOptions["stdin"]): AsyncGenerator<Buffer> {

@@ -118,7 +118,7 @@ test("required settings are asked for by flag, variable and config key", async (
 });
 
 test("--json: stdout carries only JSON, errors included", async () => {
-  const r = await runCli(["--json", "show", "--stack", "dev", "--bucket", "knowwhere-backups-1"], { cwd });
+  const r = await runCli(["--json", "cost", "--bucket", "knowwhere-backups-1"], { cwd });
   assert.equal(r.code, EXIT_CODES.notAvailable);
   const docs = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual(docs.map((d) => [d.type, d.code, d.exitCode]), [["error", "NOT_AVAILABLE", EXIT_CODES.notAvailable]]);

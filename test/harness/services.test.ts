@@ -63,7 +63,8 @@ describe("harness sshd", () => {
   });
 
   it("refuses a key that is not authorised", async () => {
-    const stranger = utils.generateKeyPairSync("ed25519");
+    // ecdsa: ssh2's ed25519 generator writes an unparseable key about once in a hundred.
+    const stranger = utils.generateKeyPairSync("ecdsa", { bits: 256 });
     const line = readFileSync(serviceEnv("SSH_KNOWN_HOSTS"), "utf8").trim();
     const expected = Buffer.from(line.split(/\s+/)[2] ?? "", "base64");
     await assert.rejects(sshExec(Buffer.from(stranger.private), expected, "true"), /authentication/i);

@@ -1,0 +1,118 @@
+/**
+ * The pinned Neo4j of the test harness and its installation from Maven Central: the community server jars
+ * (`org.neo4j:neo4j`, `org.neo4j.app:neo4j-server`) and APOC core at the same version, copied by
+ * `maven-dependency-plugin` (Maven's own `~/.m2` cache) into `<cacheDir>/neo4j-<version>/{lib,plugins}`.
+ *
+ * APOC core is taken without the `core` classifier, which Maven Central does not carry for the 5.26 patch
+ * releases; `apoc-common` and the libraries both need come along and are mediated with the server's own.
+ * The newest 5.26 patch that has an APOC core of the same version on Maven Central is pinned, because APOC
+ * is only promised to work on the Neo4j version it was built for.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { ExecError } from "../../../src/core/errors.ts";
+import type { HarnessContext } from "../service.ts";
+
+/** A Neo4j release and the JDK that runs it. */
+export interface Neo4jFlavour {
+  version: string;
+  /** The JDK home (`bin/java` inside). */
+  javaHome: string;
+}
+
+/** Neo4j 5.26 LTS with Java 17 (5.26 supports Java 17 and 21). */
+export const NEO4J_5_26: Neo4jFlavour = {
+  version: "5.26.19",
+  javaHome: path.join(path.sep, "usr", "lib", "jvm", "java-17-openjdk-amd64"),
+};
+
+/** Where one version is installed: `lib/` holds the server, `plugins/` APOC. */
+export interface Neo4jInstall {
+  dir: string;
+  lib: string;
+  plugins: string;
+  java: string;
+  /** The classpath of the server and of `neo4j-admin`: APOC first, then the server (`plugins/*:lib/*`). */
+  classpath: string;
+}
+
+/** The installation folder of `flavour` under the harness cache (whether it exists yet or not). */
+export function neo4jInstall(cacheDir: string, flavour: Neo4jFlavour): Neo4jInstall {
+  const dir = path.join(cacheDir, `neo4j-${flavour.version}`);
+  const lib = path.join(dir, "lib");
+  const plugins = path.join(dir, "plugins");
+  return {
+    dir,
+    lib,
+    plugins,
+    java: path.join(flavour.javaHome, "bin", "java"),
+    classpath: `${path.join(plugins, "*")}${path.delimiter}${path.join(lib, "*")}`,
+  };
+}
+
+/**
+ * Installs `flavour` unless its marker file says it is complete. Builds into a temporary sibling folder and
+ * renames it into place, then writes the marker, so an interrupted install is redone, never half-used.
+ * Rejects with {@link ExecError} when the JDK or Maven is missing or Maven fails (its last lines included).
+ */
+export async function installNeo4j(ctx: HarnessContext, flavour: Neo4jFlavour): Promise<Neo4jInstall> {
+  const install = neo4jInstall(ctx.cacheDir, flavour);
+  const marker = path.join(install.dir, ".installed");
+  if (existsSync(marker)) return install;
+  if (!existsSync(install.java)) {
+    throw new ExecError(`Neo4j ${flavour.version} needs the JDK at ${flavour.javaHome}, which is missing`, {
+      hint: "install it with apt-get install openjdk-17-jdk-headless",
+    });
+  }
+  const began = Date.now();
+  ctx.log(`neo4j: installing ${flavour.version} from Maven Central into ${install.dir}`);
+  const building = `${install.dir}.partial`;
+  rmSync(building, { recursive: true, force: true });
+  const pom = path.join(ctx.root, "test", "harness", "neo4j", "pom.xml");
+  await mvn(
+    [
+      "-B",
+      "-q",
+      "-f",
+      pom,
+      `-Dneo4j.version=${flavour.version}`,
+      "dependency:copy-dependencies",
+      `-DoutputDirectory=${path.join(building, "lib")}`,
+      "-DincludeScope=runtime",
+    ],
+    { javaHome: flavour.javaHome, signal: ctx.signal },
+  );
+  const plugins = path.join(building, "plugins");
+  mkdirSync(plugins, { recursive: true });
+  const apoc = readdirSync(path.join(building, "lib")).filter((name) => /^apoc-(core|common)-.*\.jar$/.test(name));
+  if (apoc.length !== 2) throw new ExecError(`Maven did not fetch APOC core ${flavour.version} (found: ${apoc.join(", ") || "nothing"})`);
+  for (const jar of apoc) renameSync(path.join(building, "lib", jar), path.join(plugins, jar));
+  rmSync(install.dir, { recursive: true, force: true });
+  renameSync(building, install.dir);
+  writeFileSync(marker, `${flavour.version}\n`);
+  ctx.log(`neo4j: installed ${flavour.version} in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+  return install;
+}
+
+// --- internal ---
+
+async function mvn(args: string[], options: { javaHome: string; signal: AbortSignal }): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    execFile(
+      "mvn",
+      args,
+      { env: { ...process.env, JAVA_HOME: options.javaHome }, signal: options.signal, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error === null) return resolve();
+        const output = `${stdout}\n${stderr}`.trim().split("\n").slice(-15).join("\n");
+        reject(
+          new ExecError(`mvn could not fetch Neo4j from Maven Central (${error.message.split("\n")[0]})\n${output}`, {
+            cause: error,
+            hint: "check that Maven (apt-get install maven) and Maven Central are reachable",
+          }),
+        );
+      },
+    );
+  });
+}

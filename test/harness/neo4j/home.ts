@@ -118,6 +118,9 @@ function neo4jConf(paths: Neo4jHome, install: Neo4jInstall, port: number): strin
     "server.memory.heap.max_size=1g",
     "server.memory.pagecache.size=512m",
     "db.tx_log.rotation.retention_policy=2 files",
+    // Bolt otherwise waits twice 5 s on shutdown for connections a test server no longer has.
+    "internal.server.bolt.connection_shutdown_wait_time=1s",
+    "internal.dbms.bolt.netty_server_shutdown_quiet_period=0",
     "",
   ].join("\n");
 }

@@ -24,8 +24,12 @@ export const GROUP_HEADINGS: Readonly<Record<SettingGroup, string>> = {
 /** Adds the flags of `groups` to `cmd`. Returns the options added, to read them back with {@link settingFlags}. */
 export function addSettingOptions(cmd: Command, groups: readonly SettingGroup[]): SettingOption[] {
   const added: SettingOption[] = [];
+  const seen = new Set<string>();
   for (const group of groups) {
     for (const setting of SETTINGS.filter((s) => s.groups.includes(group))) {
+      // A setting in several of the command's groups is offered once, under the first.
+      if (seen.has(setting.key)) continue;
+      seen.add(setting.key);
       for (const option of optionsFor(setting)) {
         option.helpGroup(GROUP_HEADINGS[group]);
         cmd.addOption(option);

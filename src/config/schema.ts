@@ -95,11 +95,11 @@ const services = z.strictObject({
 
 const skip = z.strictObject({
   /** Leave Neo4j out. @default false */
-  neo4j: z.boolean().default(false).meta({ description: "leave Neo4j out", groups: ["backup"] }),
+  neo4j: z.boolean().default(false).meta({ description: "leave Neo4j out", groups: ["backup", "stores"] }),
   /** Leave Qdrant out. @default false */
-  qdrant: z.boolean().default(false).meta({ description: "leave Qdrant out", groups: ["backup"] }),
+  qdrant: z.boolean().default(false).meta({ description: "leave Qdrant out", groups: ["backup", "stores"] }),
   /** Leave Redis out. @default false */
-  redis: z.boolean().default(false).meta({ description: "leave Redis out", groups: ["backup"] }),
+  redis: z.boolean().default(false).meta({ description: "leave Redis out", groups: ["backup", "stores"] }),
 });
 
 const retention = z.strictObject({

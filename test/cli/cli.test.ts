@@ -101,7 +101,7 @@ test("a command whose engine is not in this version exits with the documented co
   assert.match(remote.stderr, /on the remote host\) is not available yet/);
   const demo = await runCli(["demo"], { cwd });
   assert.equal(demo.code, EXIT_CODES.notAvailable);
-  assert.match(demo.stderr, /`demo` is not available yet/);
+  assert.match(demo.stderr, /`stackvault demo` runs from a checkout.*\n.*npm run demo/);
 });
 
 test("a backup without the Neo4j password says where to set it, before touching anything", async () => {

@@ -1,6 +1,6 @@
 /** `stackvault demo`: back up, wipe and restore a local reference stack, proving content equality. */
 import type { CommandSpec } from "../command.ts";
-import { notAvailable } from "./shared.ts";
+import { NotAvailableError } from "../../core/errors.ts";
 
 export const demoCommand: CommandSpec = {
   path: ["demo"],
@@ -11,5 +11,11 @@ export const demoCommand: CommandSpec = {
     "logs. Needs nothing but the README's set-up.",
   groups: [],
   examples: ["stackvault demo", "scripts/with-node npm run demo"],
-  run: async () => notAvailable("demo"),
+  run: async () => {
+    // The demo drives the project's own service harness and reference dataset, which live in a checkout (they
+    // are test code, not part of the installed package).
+    throw new NotAvailableError("`stackvault demo` runs from a checkout of stackvault: the local services and the reference dataset are not part of the installed package.", {
+      hint: "In a clone of the repository, run: scripts/with-node npm run demo",
+    });
+  },
 };

@@ -1,0 +1,175 @@
+/**
+ * A small Qdrant REST client for the engine: only the endpoints the engine needs (every one is listed in
+ * {@link QDRANT_ENDPOINTS} and checked against Qdrant's OpenAPI description by a test). API key in the
+ * `api-key` header, a timeout per call, retries with backoff only for idempotent calls (GET, DELETE), streamed
+ * snapshot download and upload.
+ */
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { CancelledError, EngineError, NotFoundError } from "../../core/errors.ts";
+import { redact } from "../../core/redact.ts";
+
+/** Method and path template of every call the engine makes. */
+export const QDRANT_ENDPOINTS = [
+  ["GET", "/"],
+  ["GET", "/collections"],
+  ["GET", "/collections/{collection_name}"],
+  ["DELETE", "/collections/{collection_name}"],
+  ["POST", "/collections/{collection_name}/points/count"],
+  ["POST", "/collections/{collection_name}/snapshots"],
+  ["GET", "/collections/{collection_name}/snapshots"],
+  ["GET", "/collections/{collection_name}/snapshots/{snapshot_name}"],
+  ["DELETE", "/collections/{collection_name}/snapshots/{snapshot_name}"],
+  ["POST", "/collections/{collection_name}/snapshots/upload"],
+] as const;
+
+export interface QdrantClientOptions {
+  /** Base URL, `http://host:6333` or `https://…`. */
+  url: string;
+  /** Sent as the `api-key` header (a secret). */
+  apiKey?: string;
+  /** Per-call timeout for ordinary calls (snapshot transfers are bounded by the caller's signal). @default 60000 */
+  timeoutMs?: number;
+  /** Attempts for idempotent calls. @default 3 */
+  attempts?: number;
+  /** The fetch to use (tests record calls through it). @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+export interface SnapshotDescription {
+  name: string;
+  size: number;
+  checksum?: string | null;
+  creation_time?: string | null;
+}
+
+export class QdrantClient {
+  readonly url: string;
+  private readonly options: QdrantClientOptions;
+
+  constructor(options: QdrantClientOptions) {
+    this.options = options;
+    this.url = options.url.replace(/\/+$/, "");
+  }
+
+  /** `GET /`: the server's version. */
+  async version(signal?: AbortSignal): Promise<string> {
+    return ((await this.json("GET", "/", undefined, signal)) as { version: string }).version;
+  }
+
+  async collections(signal?: AbortSignal): Promise<string[]> {
+    const result = (await this.result("GET", "/collections", undefined, signal)) as { collections: { name: string }[] };
+    return result.collections.map((c) => c.name);
+  }
+
+  /** The collection's info (`config`, `payload_schema`, …). @throws NotFoundError when it does not exist. */
+  async collection(name: string, signal?: AbortSignal): Promise<{ config: { params: Record<string, unknown> } } & Record<string, unknown>> {
+    return (await this.result("GET", `/collections/${enc(name)}`, undefined, signal)) as { config: { params: Record<string, unknown> } };
+  }
+
+  async deleteCollection(name: string, signal?: AbortSignal): Promise<void> {
+    await this.result("DELETE", `/collections/${enc(name)}`, undefined, signal);
+  }
+
+  /** Exact point count. */
+  async count(name: string, signal?: AbortSignal): Promise<number> {
+    return ((await this.result("POST", `/collections/${enc(name)}/points/count`, { exact: true }, signal)) as { count: number }).count;
+  }
+
+  /** Creates a snapshot and waits for it. */
+  async createSnapshot(name: string, signal?: AbortSignal): Promise<SnapshotDescription> {
+    return (await this.result("POST", `/collections/${enc(name)}/snapshots?wait=true`, undefined, signal)) as SnapshotDescription;
+  }
+
+  async listSnapshots(name: string, signal?: AbortSignal): Promise<SnapshotDescription[]> {
+    return (await this.result("GET", `/collections/${enc(name)}/snapshots`, undefined, signal)) as SnapshotDescription[];
+  }
+
+  async deleteSnapshot(name: string, snapshot: string, signal?: AbortSignal): Promise<void> {
+    await this.result("DELETE", `/collections/${enc(name)}/snapshots/${enc(snapshot)}?wait=true`, undefined, signal);
+  }
+
+  /** Streams a snapshot file; memory is bounded by the stream's buffers. */
+  async downloadSnapshot(name: string, snapshot: string, signal: AbortSignal): Promise<Readable> {
+    const res = await this.send("GET", `/collections/${enc(name)}/snapshots/${enc(snapshot)}`, undefined, signal);
+    if (!res.body) throw new EngineError(`Qdrant returned no body for snapshot ${snapshot}.`);
+    return Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+  }
+
+  /**
+   * Recovers `name` from a snapshot streamed from `body` (multipart field `snapshot`), with `priority=snapshot`
+   * and the checksum Qdrant verifies before it changes anything. Never retried (the body is a stream).
+   */
+  async uploadSnapshot(name: string, fileName: string, body: Readable, checksum: string, signal: AbortSignal): Promise<void> {
+    const boundary = `----stackvault${Math.random().toString(16).slice(2)}${Date.now().toString(16)}`;
+    async function* multipart(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="snapshot"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+      for await (const chunk of body) yield chunk as Buffer;
+      yield Buffer.from(`\r\n--${boundary}--\r\n`);
+    }
+    const path = `/collections/${enc(name)}/snapshots/upload?wait=true&priority=snapshot&checksum=${checksum}`;
+    await this.send("POST", path, { body: multipart(), contentType: `multipart/form-data; boundary=${boundary}` }, signal);
+  }
+
+  // --- internal ---
+
+  private async result(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    return ((await this.json(method, path, body, signal)) as { result: unknown }).result;
+  }
+
+  private async json(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    const idempotent = method === "GET" || method === "DELETE";
+    const attempts = idempotent ? (this.options.attempts ?? 3) : 1;
+    for (let attempt = 1; ; attempt++) {
+      const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 60_000);
+      try {
+        const res = await this.send(method, path, body === undefined ? undefined : { body: JSON.stringify(body), contentType: "application/json" }, signal ? AbortSignal.any([signal, timeout]) : timeout);
+        return await res.json();
+      } catch (err) {
+        const retryable = err instanceof EngineError && (err as EngineError & { retryable?: boolean }).retryable === true;
+        if (!retryable || attempt >= attempts || signal?.aborted) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async send(method: string, path: string, body: { body: string | AsyncIterable<Uint8Array>; contentType: string } | undefined, signal: AbortSignal | undefined): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (this.options.apiKey) headers["api-key"] = this.options.apiKey;
+    if (body) headers["content-type"] = body.contentType;
+    const where = `Qdrant at ${this.url} (${method} ${path.split("?")[0]})`;
+    let res: Response;
+    try {
+      res = await (this.options.fetch ?? fetch)(`${this.url}${path}`, {
+        method,
+        headers,
+        ...(body ? { body: body.body as RequestInit["body"], duplex: "half" } : {}),
+        ...(signal ? { signal } : {}),
+      } as RequestInit);
+    } catch (err) {
+      if (signal?.aborted && (signal.reason as Error | undefined)?.name !== "TimeoutError") throw new CancelledError(`Cancelled while calling ${where}.`, { cause: err });
+      throw Object.assign(new EngineError(`Cannot reach ${where}: ${redact(String((err as Error).cause ?? (err as Error).message))}`, { cause: err, hint: "Check --qdrant-url and that Qdrant runs." }), { retryable: true });
+    }
+    if (res.ok) return res;
+    const text = redact((await res.text().catch(() => "")).slice(0, 500));
+    const message = extractError(text);
+    if (res.status === 404) throw new NotFoundError(`${where}: ${message || "not found"}`);
+    if (res.status === 401 || res.status === 403) throw new EngineError(`${where} refused the API key (${res.status}).`, { hint: "Set QDRANT_API_KEY (or QDRANT_API_KEY_FILE) to the server's key." });
+    throw Object.assign(new EngineError(`${where} answered ${res.status}: ${message || text}`), { retryable: res.status >= 500 });
+  }
+}
+
+// --- internal ---
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+function extractError(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { status?: { error?: string } };
+    return parsed.status?.error ?? "";
+  } catch {
+    return text;
+  }
+}

@@ -56,16 +56,24 @@ export function neo4jProcessEnv(paths: Neo4jHome): NodeJS.ProcessEnv {
 }
 
 /**
- * Prepares the home for a start on `port`: writes the configuration and the admin wrapper, and, when the
+ * Prepares the home of Neo4j `version` for a start on `port` (a home of another version is wiped first):
+ * writes the configuration and the admin wrapper, and, when the
  * store has no password yet (first start, or a password file lost), wipes the data, generates a random
  * password and sets it with `neo4j-admin dbms set-initial-password`. The password reaches that tool only
  * as a picocli argument file (`@file`), never in any process's argv. Resolves with the password.
  */
-export async function prepareHome(ctx: HarnessContext, install: Neo4jInstall, port: number): Promise<string> {
+export async function prepareHome(ctx: HarnessContext, install: Neo4jInstall, version: string, port: number): Promise<string> {
   const paths = neo4jHome(ctx.stateDir);
+  const versionFile = path.join(paths.home, "version");
+  if (existsSync(versionFile) && readFileSync(versionFile, "utf8").trim() !== version) {
+    ctx.log(`neo4j: the store in ${paths.home} belongs to another Neo4j version; starting from an empty store`);
+    rmSync(paths.home, { recursive: true, force: true });
+    rmSync(paths.passwordFile, { force: true });
+  }
   for (const dir of [paths.conf, paths.data, paths.logs, path.join(paths.home, "run"), path.join(paths.home, "import"), path.dirname(paths.admin)]) {
     mkdirSync(dir, { recursive: true });
   }
+  writeFileSync(versionFile, `${version}\n`);
   writeFileSync(path.join(paths.conf, "neo4j.conf"), neo4jConf(paths, install, port));
   writeFileSync(path.join(paths.conf, "apoc.conf"), APOC_CONF);
   writeFileSync(paths.admin, adminScript(paths, install), { mode: 0o755 });

@@ -6,7 +6,8 @@
  * APOC core is taken without the `core` classifier, which Maven Central does not carry for the 5.26 patch
  * releases; `apoc-common` and the libraries both need come along and are mediated with the server's own.
  * The newest 5.26 patch that has an APOC core of the same version on Maven Central is pinned, because APOC
- * is only promised to work on the Neo4j version it was built for.
+ * is only promised to work on the Neo4j version it was built for. A second flavour, Neo4j's calendar-versioned
+ * line on Java 25, is selected with `STACKVAULT_NEO4J_FLAVOUR=calver` (no APOC: none on Maven Central).
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -19,13 +20,37 @@ export interface Neo4jFlavour {
   version: string;
   /** The JDK home (`bin/java` inside). */
   javaHome: string;
+  /** The server's main class. */
+  entryPoint: string;
+  /** Whether APOC core of the same version is installed (Maven Central has it for the 5.x line only). */
+  apoc: boolean;
 }
 
-/** Neo4j 5.26 LTS with Java 17 (5.26 supports Java 17 and 21). */
+/** Neo4j 5.26 LTS with Java 17 (5.26 supports Java 17 and 21), with APOC core. The default flavour. */
 export const NEO4J_5_26: Neo4jFlavour = {
   version: "5.26.19",
   javaHome: path.join(path.sep, "usr", "lib", "jvm", "java-17-openjdk-amd64"),
+  entryPoint: "org.neo4j.server.CommunityEntryPoint",
+  apoc: true,
 };
+
+/** Neo4j's calendar-versioned line (2025.x and later) with Java 25, without APOC. */
+export const NEO4J_CALVER: Neo4jFlavour = {
+  version: "2026.08.1",
+  javaHome: path.join(path.sep, "usr", "lib", "jvm", "temurin-25-jdk-amd64"),
+  entryPoint: "org.neo4j.server.Neo4jCommunity",
+  apoc: false,
+};
+
+/**
+ * The flavour named by `STACKVAULT_NEO4J_FLAVOUR`: `5.26` (default) or `calver`. Throws on anything else.
+ */
+export function selectedFlavour(env: NodeJS.ProcessEnv = process.env): Neo4jFlavour {
+  const name = env.STACKVAULT_NEO4J_FLAVOUR ?? "5.26";
+  if (name === "" || name === "5.26") return NEO4J_5_26;
+  if (name === "calver") return NEO4J_CALVER;
+  throw new ExecError(`unknown STACKVAULT_NEO4J_FLAVOUR ${JSON.stringify(name)}`, { hint: "use 5.26 (the default) or calver" });
+}
 
 /** Where one version is installed: `lib/` holds the server, `plugins/` APOC. */
 export interface Neo4jInstall {
@@ -76,6 +101,7 @@ export async function installNeo4j(ctx: HarnessContext, flavour: Neo4jFlavour): 
       "-q",
       "-f",
       pom,
+      ...(flavour.apoc ? [] : ["-P", "!apoc"]),
       `-Dneo4j.version=${flavour.version}`,
       "dependency:copy-dependencies",
       `-DoutputDirectory=${path.join(building, "lib")}`,
@@ -86,7 +112,7 @@ export async function installNeo4j(ctx: HarnessContext, flavour: Neo4jFlavour): 
   const plugins = path.join(building, "plugins");
   mkdirSync(plugins, { recursive: true });
   const apoc = readdirSync(path.join(building, "lib")).filter((name) => /^apoc-(core|common)-.*\.jar$/.test(name));
-  if (apoc.length !== 2) throw new ExecError(`Maven did not fetch APOC core ${flavour.version} (found: ${apoc.join(", ") || "nothing"})`);
+  if (apoc.length !== (flavour.apoc ? 2 : 0)) throw new ExecError(`Maven did not fetch APOC core ${flavour.version} (found: ${apoc.join(", ") || "nothing"})`);
   for (const jar of apoc) renameSync(path.join(building, "lib", jar), path.join(plugins, jar));
   rmSync(install.dir, { recursive: true, force: true });
   renameSync(building, install.dir);

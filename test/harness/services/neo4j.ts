@@ -6,7 +6,9 @@
  * still free, so coordinates stay valid across a stop and start.
  *
  * Writes NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_VERSION, NEO4J_HOME, NEO4J_CONF, NEO4J_JAVA,
- * NEO4J_ADMIN (a `neo4j-admin` wrapper with the same jars and configuration) and NEO4J_ADMIN_CLASSPATH.
+ * NEO4J_ADMIN (a `neo4j-admin` wrapper with the same jars and configuration), NEO4J_ADMIN_CLASSPATH and
+ * NEO4J_APOC (APOC's version, or `none`). `STACKVAULT_NEO4J_FLAVOUR=calver` runs Neo4j's calendar-versioned
+ * line on Java 25 instead (without APOC); switching flavour starts from an empty store.
  * On community edition `neo4j-admin database dump|load` need the server stopped: see `../neo4j/control.ts`.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -14,7 +16,7 @@ import path from "node:path";
 import neo4j from "neo4j-driver";
 import { EngineError } from "../../../src/core/errors.ts";
 import { neo4jHome, neo4jProcessEnv, prepareHome, JVM_FLAGS } from "../neo4j/home.ts";
-import { installNeo4j, neo4jInstall, NEO4J_5_26 } from "../neo4j/install.ts";
+import { installNeo4j, selectedFlavour } from "../neo4j/install.ts";
 import type { ProcessRecord } from "../process.ts";
 import { isAlive, recordOf, sleep, tailFile, tcpOpen } from "../process.ts";
 import type { TestService } from "../service.ts";
@@ -26,11 +28,12 @@ const neo4jService: TestService = {
   name: "neo4j",
   stopTimeoutMs: NEO4J_STOP_TIMEOUT_MS,
   async install(ctx) {
-    await installNeo4j(ctx, NEO4J_5_26);
+    await installNeo4j(ctx, selectedFlavour());
   },
   async start(ctx) {
     const began = Date.now();
-    const install = await installNeo4j(ctx, NEO4J_5_26);
+    const flavour = selectedFlavour();
+    const install = await installNeo4j(ctx, flavour);
     const paths = neo4jHome(ctx.stateDir);
     const running = readPidRecord(ctx.stateDir);
     if (running !== undefined && isAlive(running)) {
@@ -39,7 +42,7 @@ const neo4jService: TestService = {
       });
     }
     const port = await choosePort(ctx.stateDir, ctx.freePort);
-    const password = await prepareHome(ctx, install, port);
+    const password = await prepareHome(ctx, install, flavour.version, port);
     const args = [
       "-Xms256m",
       "-Xmx1g",
@@ -48,7 +51,7 @@ const neo4jService: TestService = {
       ...JVM_FLAGS,
       "-cp",
       install.classpath,
-      "org.neo4j.server.CommunityEntryPoint",
+      flavour.entryPoint,
       `--home-dir=${paths.home}`,
       `--config-dir=${paths.conf}`,
     ];
@@ -57,24 +60,27 @@ const neo4jService: TestService = {
     const uri = `bolt://127.0.0.1:${port}`;
     try {
       await ctx.waitFor("neo4j Bolt (RETURN 1)", () => query(uri, password, "RETURN 1 AS one"), 180_000);
-      const apoc = await query(uri, password, "RETURN apoc.version() AS version");
-      if (apoc !== NEO4J_5_26.version) throw new EngineError(`APOC answered version ${String(apoc)}, expected ${NEO4J_5_26.version}`);
+      const version = await query(uri, password, "CALL dbms.components() YIELD versions RETURN versions[0]");
+      if (version !== flavour.version) throw new EngineError(`the server says it is Neo4j ${String(version)}, expected ${flavour.version}`);
+      const apoc = flavour.apoc ? await query(uri, password, "RETURN apoc.version() AS version") : flavour.version;
+      if (apoc !== flavour.version) throw new EngineError(`APOC answered version ${String(apoc)}, expected ${flavour.version}`);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       throw new EngineError(`neo4j did not become ready: ${why}\n--- ${paths.userLog} ---\n${tailFile(paths.userLog, 20)}`, { cause: error });
     }
-    ctx.log(`neo4j: ${NEO4J_5_26.version} ready on ${uri} in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    ctx.log(`neo4j: ${flavour.version} ready on ${uri} in ${((Date.now() - began) / 1000).toFixed(1)} s`);
     return {
       env: {
         NEO4J_URI: uri,
         NEO4J_USER: "neo4j",
         NEO4J_PASSWORD: password,
-        NEO4J_VERSION: NEO4J_5_26.version,
+        NEO4J_VERSION: flavour.version,
         NEO4J_HOME: paths.home,
         NEO4J_CONF: paths.conf,
         NEO4J_JAVA: install.java,
         NEO4J_ADMIN: paths.admin,
-        NEO4J_ADMIN_CLASSPATH: neo4jInstall(ctx.cacheDir, NEO4J_5_26).classpath,
+        NEO4J_ADMIN_CLASSPATH: install.classpath,
+        NEO4J_APOC: flavour.apoc ? flavour.version : "none",
       },
       pids: [pid],
       logs: [paths.userLog, ctx.logFile],
@@ -138,7 +144,7 @@ async function query(uri: string, password: string, cypher: string): Promise<unk
 
 function isNeo4jServer(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("org.neo4j.server.CommunityEntryPoint");
+    return /org\.neo4j\.server\.(CommunityEntryPoint|Neo4jCommunity)/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
   } catch {
     return false;
   }

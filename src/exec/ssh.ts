@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Client as SshClient, ClientChannel, ConnectConfig } from "ssh2";
-import { CancelledError, ConfigError, ExecError } from "../core/errors.ts";
+import { CancelledError, ConfigError, ExecError, throwIfAborted } from "../core/errors.ts";
 import { redact } from "../core/redact.ts";
 import type { Executor, RunOptions, RunResult } from "./executor.ts";
 import { appendKnownHost, findKnownKeys, keyTypeOf, readKnownHosts } from "./known-hosts.ts";
@@ -102,12 +102,14 @@ async function connect(options: SshOptions, port: number, location: string): Pro
 
 async function runRemote(client: SshClient, location: string, program: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   const { signal, stdin, stdout, env, cwd, check = true, timeoutMs } = options;
+  throwIfAborted(signal);
   const { command, preamble } = remoteCommand(program, args, env, cwd);
   const channel = await new Promise<ClientChannel>((resolve, reject) =>
     client.exec(command, (err, stream) => (err ? reject(new ExecError(`Cannot start '${program}' on ${location}: ${err.message}`, { cause: err })) : resolve(stream))),
   );
   const out = new OutputTail();
   const err = new OutputTail();
+  let stopped: "cancelled" | "timeout" | undefined;
   let pid: number | undefined;
   let head: Buffer | undefined = Buffer.alloc(0);
   channel.stderr.on("data", (chunk: Buffer) => {
@@ -117,10 +119,11 @@ async function runRemote(client: SshClient, location: string, program: string, a
     if (newline < 0 && head.length < 64) return;
     const line = head.subarray(0, newline < 0 ? 0 : newline).toString("utf8");
     if (line.startsWith(PID_MARKER)) pid = Number(line.slice(PID_MARKER.length)) || undefined;
+    // Stopped before the program said who it is: kill it now.
+    if (stopped !== undefined && pid !== undefined) killRemote(client, pid);
     err.push(head.subarray(line.startsWith(PID_MARKER) ? newline + 1 : 0));
     head = undefined;
   });
-  let stopped: "cancelled" | "timeout" | undefined;
   let onStopped = (): void => {};
   const grace = new Promise<number>((resolve) => {
     onStopped = () => void setTimeout(() => resolve(255), 10_000).unref();
@@ -134,7 +137,8 @@ async function runRemote(client: SshClient, location: string, program: string, a
     onStopped();
   };
   const onAbort = (): void => stop("cancelled");
-  signal?.addEventListener("abort", onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), timeoutMs);
   try {
     const exit = new Promise<number>((resolve) => {

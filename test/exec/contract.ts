@@ -83,6 +83,16 @@ export function executorContract(name: string, open: () => Promise<Executor>): v
     assert.ok(Date.now() - started < 15_000, "the program was stopped long before it would have ended");
   });
 
+  withExecutor("cancels a program whose signal aborts while it is still starting", async (ex) => {
+    for (const delay of [0, 5, 50]) {
+      const controller = new AbortController();
+      const started = Date.now();
+      setTimeout(() => controller.abort(), delay);
+      await assert.rejects(ex.run("sleep", ["30"], { signal: controller.signal }), CancelledError);
+      assert.ok(Date.now() - started < 15_000, `stopped promptly (abort after ${delay} ms)`);
+    }
+  });
+
   withExecutor("stops a program that outlives its timeout", async (ex) => {
     await assert.rejects(ex.run("sleep", ["30"], { timeoutMs: 300 }), (err: unknown) => err instanceof ExecError && /did not finish within 300 ms/.test(err.message));
   });

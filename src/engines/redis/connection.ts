@@ -1,0 +1,64 @@
+/**
+ * Where and how to reach Redis: parsed from a `redis://` or `rediss://` URL, with the password kept out of
+ * logs. Shared by the replication fetch (raw socket) and the command client (ioredis).
+ */
+import { Redis } from "ioredis";
+import { ConfigError } from "../../core/errors.ts";
+import { registerSecret } from "../../core/redact.ts";
+
+export interface RedisConnectionOptions {
+  host: string;
+  port: number;
+  /** ACL user; absent means the default user. */
+  username?: string;
+  password?: string;
+  tls: boolean;
+  /** Verify the server certificate (rediss:// only). @default true */
+  tlsRejectUnauthorized?: boolean;
+}
+
+/** Parses `redis[s]://[user[:password]@]host[:port][/db]`; `password` overrides the URL's. @throws ConfigError */
+export function parseRedisUrl(url: string, password?: string): RedisConnectionOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError("The Redis URL is not a valid URL.", { hint: "Use redis://[user:password@]host:port or rediss://… for TLS." });
+  }
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+    throw new ConfigError(`The Redis URL must start with redis:// or rediss://, not ${parsed.protocol}//.`);
+  }
+  const options: RedisConnectionOptions = {
+    host: parsed.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1",
+    port: parsed.port === "" ? 6379 : Number(parsed.port),
+    tls: parsed.protocol === "rediss:",
+  };
+  const user = decodeURIComponent(parsed.username);
+  const pass = password ?? (parsed.password === "" ? undefined : decodeURIComponent(parsed.password));
+  if (pass !== undefined) {
+    registerSecret(pass);
+    options.password = pass;
+    if (user !== "" && user !== "default") options.username = user;
+  } else if (user !== "") {
+    // redis://password@host is a common shorthand for the default user's password.
+    registerSecret(user);
+    options.password = user;
+  }
+  return options;
+}
+
+/** An ioredis client on database `db`, connecting lazily, failing fast instead of retrying forever. */
+export function commandClient(options: RedisConnectionOptions, db = 0): Redis {
+  return new Redis({
+    host: options.host,
+    port: options.port,
+    username: options.username,
+    password: options.password,
+    db,
+    tls: options.tls ? { rejectUnauthorized: options.tlsRejectUnauthorized ?? true, servername: options.host } : undefined,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    retryStrategy: () => null,
+  });
+}

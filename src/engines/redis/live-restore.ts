@@ -1,0 +1,175 @@
+/**
+ * Live restore: loads an RDB into a running Redis with `RESTORE key ttl payload REPLACE ABSTTL`, pipelined in
+ * batches with bounded bytes in flight, one connection per database. Two passes over the artifact: the first
+ * parses it whole and checks the CRC-64, the versions and the types without changing anything; only then are
+ * the databases flushed and the second pass loads them. Keys whose absolute expiry has passed are skipped.
+ */
+import type { Readable } from "node:stream";
+import type { Redis } from "ioredis";
+import { EngineError, IntegrityError, throwIfAborted } from "../../core/errors.ts";
+import type { Emitter } from "../../core/events.ts";
+import { commandClient, type RedisConnectionOptions } from "./connection.ts";
+import { dumpPayload, parseRdb } from "./rdb/parser.ts";
+import { rdbVersionOfServer, serverVersion } from "./server.ts";
+
+export interface LiveRestoreOptions {
+  connection: RedisConnectionOptions;
+  /** Re-opens the RDB artifact from the start (called twice). */
+  open: () => Promise<Readable>;
+  /** Only these databases are flushed and loaded; absent means every database (FLUSHALL). */
+  dbs?: readonly number[];
+  /** Empty databases that hold data; when false, a non-empty database is refused. */
+  purge: boolean;
+  signal: AbortSignal;
+  events: Emitter;
+  /** Keys per pipeline batch. @default 1000 */
+  batchKeys?: number;
+  /** Payload bytes in flight over all batches. @default 32 MiB */
+  maxInFlightBytes?: number;
+}
+
+export interface LiveRestoreResult {
+  rdbVersion: number;
+  /** Keys restored per database (`keys:db<n>`). */
+  restored: Record<string, number>;
+  /** Keys skipped because their absolute expiry had passed. */
+  expired: number;
+  functions: number;
+}
+
+/** Verifies then loads the RDB. @throws IntegrityError (nothing changed) or EngineError. */
+export async function liveRestore(options: LiveRestoreOptions): Promise<LiveRestoreResult> {
+  const { signal } = options;
+  const wanted = options.dbs === undefined ? undefined : new Set(options.dbs);
+  const admin = commandClient(options.connection, 0);
+  try {
+    const version = await serverVersion(admin);
+    const serverRdb = rdbVersionOfServer(version);
+    const verified = await verify(await options.open(), wanted, signal);
+    if (verified.rdbVersion > serverRdb) {
+      throw new EngineError(`The backup is an RDB of format ${verified.rdbVersion}, newer than this Redis ${version} reads (format ${serverRdb}).`, {
+        hint: "Restore into a Redis at least as new as the one backed up, or use the file mode on a matching server.",
+      });
+    }
+    const dbs = [...(wanted ?? verified.dbs)].sort((a, b) => a - b);
+    await purge(admin, dbs, wanted === undefined, options.purge);
+    const result: LiveRestoreResult = { rdbVersion: verified.rdbVersion, restored: {}, expired: 0, functions: 0 };
+    for (const db of dbs) result.restored[`keys:db${db}`] = 0;
+    await load(options, wanted, result, admin);
+    return result;
+  } finally {
+    admin.disconnect();
+  }
+}
+
+// --- internal ---
+
+async function verify(source: Readable, wanted: Set<number> | undefined, signal: AbortSignal): Promise<{ rdbVersion: number; dbs: Set<number> }> {
+  let rdbVersion = 0;
+  const dbs = new Set<number>();
+  let ended = false;
+  for await (const record of parseRdb(source, signal)) {
+    if (record.kind === "header") rdbVersion = record.version;
+    else if (record.kind === "key" && (wanted === undefined || wanted.has(record.db))) dbs.add(record.db);
+    else if (record.kind === "end") ended = true;
+  }
+  if (!ended) throw new IntegrityError("The RDB did not parse to its end.");
+  return { rdbVersion, dbs };
+}
+
+async function purge(admin: Redis, dbs: number[], all: boolean, allowed: boolean): Promise<void> {
+  if (!allowed) {
+    for (const db of dbs) {
+      await admin.select(db);
+      const size = await admin.dbsize();
+      if (size > 0) {
+        throw new EngineError(`Redis database ${db} holds ${size} keys; refusing to restore over them.`, { hint: "Pass --purge to empty the databases being restored first." });
+      }
+    }
+  }
+  if (all) {
+    await admin.flushall();
+    return;
+  }
+  for (const db of dbs) {
+    await admin.select(db);
+    await admin.flushdb();
+  }
+}
+
+interface Batch {
+  done: Promise<void>;
+  bytes: number;
+}
+
+async function load(options: LiveRestoreOptions, wanted: Set<number> | undefined, result: LiveRestoreResult, admin: Redis): Promise<void> {
+  const batchKeys = options.batchKeys ?? 1000;
+  const maxBytes = options.maxInFlightBytes ?? 32 * 1024 * 1024;
+  const inFlight: Batch[] = [];
+  let inFlightBytes = 0;
+  let client: Redis | undefined;
+  let clientDb = -1;
+  let pipeline = undefined as ReturnType<Redis["pipeline"]> | undefined;
+  let keys: Buffer[] = [];
+  let bytes = 0;
+  let rdbVersion = 0;
+  const flush = async (): Promise<void> => {
+    if (pipeline === undefined) return;
+    const batchKeysNow = keys;
+    const sent = pipeline;
+    const done = sent.exec().then((replies) => {
+      replies?.forEach(([err], i) => {
+        if (err) throw new EngineError(`Redis refused to RESTORE the key '${String(batchKeysNow[i])}' in database ${clientDb}: ${err.message}`);
+      });
+    });
+    done.catch(() => {});
+    inFlight.push({ done, bytes });
+    inFlightBytes += bytes;
+    pipeline = undefined;
+    keys = [];
+    bytes = 0;
+    while (inFlight.length > 0 && (inFlightBytes > maxBytes || inFlight.length > 8)) {
+      const first = inFlight.shift() as Batch;
+      inFlightBytes -= first.bytes;
+      await first.done;
+    }
+  };
+  const drain = async (): Promise<void> => {
+    await flush();
+    for (const batch of inFlight.splice(0)) await batch.done;
+    inFlightBytes = 0;
+  };
+  try {
+    for await (const record of parseRdb(await options.open(), options.signal)) {
+      if (record.kind === "header") rdbVersion = record.version;
+      if (record.kind === "function") {
+        await admin.call("FUNCTION", "RESTORE", dumpPayload(record.payload, rdbVersion), "REPLACE");
+        result.functions++;
+      }
+      if (record.kind !== "key" || (wanted !== undefined && !wanted.has(record.db))) continue;
+      const ttl = record.expireAtMs ?? 0;
+      if (record.expireAtMs !== undefined && record.expireAtMs <= Date.now()) {
+        result.expired++;
+        continue;
+      }
+      if (record.db !== clientDb) {
+        await drain();
+        client?.disconnect();
+        client = commandClient(options.connection, record.db);
+        clientDb = record.db;
+      }
+      throwIfAborted(options.signal);
+      const payload = dumpPayload(record.payload, rdbVersion);
+      pipeline ??= (client as Redis).pipeline();
+      pipeline.call("RESTORE", record.key, ttl, payload, "REPLACE", "ABSTTL");
+      keys.push(record.key);
+      bytes += payload.length + record.key.length;
+      const name = `keys:db${record.db}`;
+      result.restored[name] = (result.restored[name] ?? 0) + 1;
+      if (keys.length >= batchKeys || bytes >= maxBytes / 4) await flush();
+    }
+    await drain();
+  } finally {
+    client?.disconnect();
+  }
+}

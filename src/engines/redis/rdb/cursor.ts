@@ -1,0 +1,109 @@
+/**
+ * A synchronous cursor over the buffered part of an RDB stream. Reading past the buffered bytes throws
+ * {@link NeedMore}; the caller keeps the bytes from the start of the current record, waits for more, and
+ * parses the record again. Only RDB primitives live here (lengths, strings, fixed-size numbers).
+ */
+import { IntegrityError } from "../../../core/errors.ts";
+import { lzfDecompress } from "./lzf.ts";
+
+/** Thrown when a record continues beyond the buffered bytes. */
+export class NeedMore extends Error {
+  constructor() {
+    super("more RDB bytes needed");
+  }
+}
+
+export class Cursor {
+  buf: Buffer;
+  pos: number;
+
+  constructor(buf: Buffer, pos = 0) {
+    this.buf = buf;
+    this.pos = pos;
+  }
+
+  /** Advances over `n` bytes and returns their start offset. */
+  take(n: number): number {
+    const start = this.pos;
+    if (start + n > this.buf.length) throw new NeedMore();
+    this.pos = start + n;
+    return start;
+  }
+
+  u8(): number {
+    return this.buf[this.take(1)] as number;
+  }
+
+  bytes(n: number): Buffer {
+    const start = this.take(n);
+    return this.buf.subarray(start, start + n);
+  }
+
+  /** An RDB length; `encoded` is set when the value is a special string encoding (int or LZF) instead. */
+  length(): { value: number; encoded: boolean } {
+    const first = this.u8();
+    const kind = first >> 6;
+    if (kind === 0) return { value: first & 0x3f, encoded: false };
+    if (kind === 1) return { value: ((first & 0x3f) << 8) | this.u8(), encoded: false };
+    if (kind === 3) return { value: first & 0x3f, encoded: true };
+    if (first === 0x80) return { value: this.buf.readUInt32BE(this.take(4)), encoded: false };
+    if (first === 0x81) {
+      const big = this.buf.readBigUInt64BE(this.take(8));
+      if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt(`a length of ${big}`);
+      return { value: Number(big), encoded: false };
+    }
+    throw corrupt(`the length prefix 0x${first.toString(16)}`);
+  }
+
+  /** A plain length (no string encodings allowed). */
+  len(): number {
+    const { value, encoded } = this.length();
+    if (encoded) throw corrupt("an encoded string where a length belongs");
+    return value;
+  }
+
+  /** Skips a length-encoded number of any size (stream ids, counters that may be -1 as 2^64-1). */
+  skipLen(): void {
+    const first = this.u8();
+    if (first >> 6 === 1) this.take(1);
+    else if (first === 0x80) this.take(4);
+    else if (first === 0x81) this.take(8);
+    else if (first >> 6 !== 0) throw corrupt(`the length prefix 0x${first.toString(16)}`);
+  }
+
+  /** Skips one RDB string in its stored form. */
+  skipString(): void {
+    const { value, encoded } = this.length();
+    if (!encoded) return void this.take(value);
+    if (value === 0) this.take(1);
+    else if (value === 1) this.take(2);
+    else if (value === 2) this.take(4);
+    else if (value === 3) {
+      const clen = this.len();
+      this.len();
+      this.take(clen);
+    } else throw corrupt(`the string encoding ${value}`);
+  }
+
+  /** Reads one RDB string as its bytes (integers as decimal text, LZF decompressed). */
+  string(): Buffer {
+    const { value, encoded } = this.length();
+    if (!encoded) return Buffer.from(this.bytes(value));
+    if (value === 0) return Buffer.from(String(this.buf.readInt8(this.take(1))));
+    if (value === 1) return Buffer.from(String(this.buf.readInt16LE(this.take(2))));
+    if (value === 2) return Buffer.from(String(this.buf.readInt32LE(this.take(4))));
+    if (value === 3) {
+      const clen = this.len();
+      const ulen = this.len();
+      return lzfDecompress(this.bytes(clen), ulen);
+    }
+    throw corrupt(`the string encoding ${value}`);
+  }
+}
+
+/** An IntegrityError for a malformed RDB. */
+export function corrupt(what: string): IntegrityError {
+  return new IntegrityError(`The RDB is malformed: unexpected ${what}.`, {
+    hint: "The backup is damaged or was not written by Redis: restore an older one.",
+  });
+}

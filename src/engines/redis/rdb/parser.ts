@@ -1,0 +1,214 @@
+/**
+ * A streaming RDB parser. It delimits records without decoding values and yields, per key, the database,
+ * the key's bytes, its absolute expiry and the raw value encoding (type byte + value) that `RESTORE` takes
+ * once {@link dumpPayload} appends the RDB version and the CRC-64. Memory is bounded by the largest record
+ * (one key with its value), never by the file. The file's trailing CRC-64 is checked; the last yielded
+ * record, `{ kind: "end" }`, only comes when the whole file is well-formed and its checksum matches.
+ */
+import { EngineError, IntegrityError, throwIfAborted } from "../../../core/errors.ts";
+import { Crc64 } from "./crc64.ts";
+import { Cursor, NeedMore, corrupt } from "./cursor.ts";
+import { RDB_TYPE, skipValue, typeName } from "./values.ts";
+
+/** The newest RDB format this parser reads (Redis 7.4 writes 12; its new hash types are refused by name). */
+export const MAX_RDB_VERSION = 12;
+
+export type RdbRecord =
+  | { kind: "header"; version: number }
+  | { kind: "aux"; name: string; value: string }
+  | { kind: "key"; db: number; key: Buffer; type: string; expireAtMs?: number; payload: Buffer }
+  /** A function library (`FUNCTION2`), `payload` is the opcode + library code as `FUNCTION RESTORE` wants it. */
+  | { kind: "function"; payload: Buffer }
+  /** The file ended well-formed; `checksum` is false when the writer disabled checksums (`rdbchecksum no`). */
+  | { kind: "end"; checksum: boolean; bytes: number };
+
+/** Parses an RDB byte stream. @throws IntegrityError when malformed or the checksum mismatches. */
+export async function* parseRdb(source: AsyncIterable<Buffer | Uint8Array>, signal?: AbortSignal): AsyncGenerator<RdbRecord> {
+  const state: State = { version: 0, db: 0, expireAtMs: undefined, ended: false };
+  const crc = new Crc64();
+  let buf = Buffer.alloc(0);
+  let pos = 0;
+  let pending: Buffer[] = [];
+  let pendingLength = 0;
+  let waitFor = 0;
+  let total = 0;
+  function* drain(): Generator<RdbRecord> {
+    buf = Buffer.concat([buf.subarray(pos), ...pending]);
+    pos = 0;
+    pending = [];
+    pendingLength = 0;
+    waitFor = 0;
+    while (pos < buf.length && !state.ended) {
+      const c = new Cursor(buf, pos);
+      let record: RdbRecord | undefined;
+      try {
+        record = parseOne(c, state, crc);
+      } catch (err) {
+        if (!(err instanceof NeedMore)) throw err;
+        waitFor = Math.max(64, (buf.length - pos) * 2);
+        break;
+      }
+      if (!state.ended) crc.update(buf, pos, c.pos);
+      pos = c.pos;
+      if (record !== undefined) yield record;
+    }
+    if (state.ended && pos < buf.length) throw corrupt("bytes after the end of the file");
+  }
+  for await (const raw of source) {
+    throwIfAborted(signal);
+    const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    total += chunk.length;
+    if (state.ended) throw corrupt("bytes after the end of the file");
+    pending.push(chunk);
+    pendingLength += chunk.length;
+    if (buf.length - pos + pendingLength >= waitFor) yield* drain();
+  }
+  if (pendingLength > 0) yield* drain();
+  if (!state.ended) {
+    throw new IntegrityError(`The RDB ends early (after ${total} bytes) without its end marker.`, {
+      hint: "The backup is truncated: restore an older one.",
+    });
+  }
+  yield { kind: "end", checksum: state.checksum === true, bytes: total };
+}
+
+/** Builds the `RESTORE` payload of a key: its type byte + value, the RDB version (2 bytes LE), the CRC-64. */
+export function dumpPayload(typeAndValue: Buffer, rdbVersion: number): Buffer {
+  const out = Buffer.alloc(typeAndValue.length + 10);
+  typeAndValue.copy(out, 0);
+  out.writeUInt16LE(rdbVersion, typeAndValue.length);
+  const crc = new Crc64().update(out, 0, typeAndValue.length + 2).bytes();
+  crc.copy(out, typeAndValue.length + 2);
+  return out;
+}
+
+// --- internal ---
+
+interface State {
+  version: number;
+  db: number;
+  expireAtMs: number | undefined;
+  ended: boolean;
+  checksum?: boolean;
+}
+
+const OP = { slotInfo: 0xf4, function2: 0xf5, functionPreGa: 0xf6, moduleAux: 0xf7, idle: 0xf8, freq: 0xf9, aux: 0xfa, resizeDb: 0xfb, expireMs: 0xfc, expireSec: 0xfd, selectDb: 0xfe, eof: 0xff } as const;
+
+/** Parses one record at the cursor; mutates `state` only once the record is complete. */
+function parseOne(c: Cursor, state: State, crc: Crc64): RdbRecord | undefined {
+  if (state.version === 0) {
+    const magic = c.bytes(9).toString("latin1");
+    if (!/^REDIS\d{4}$/.test(magic)) throw corrupt("file header (not an RDB file)");
+    const version = Number(magic.slice(5));
+    if (version < 1 || version > MAX_RDB_VERSION) {
+      throw new IntegrityError(`The RDB has format version ${version}; this stackvault reads versions 1 to ${MAX_RDB_VERSION}.`, {
+        hint: "Upgrade stackvault, or back up with a Redis of the same generation.",
+      });
+    }
+    state.version = version;
+    return { kind: "header", version };
+  }
+  const start = c.pos;
+  const op = c.u8();
+  switch (op) {
+    case OP.aux: {
+      const name = c.string().toString("latin1");
+      const value = c.string().toString("latin1");
+      return { kind: "aux", name, value };
+    }
+    case OP.selectDb:
+      state.db = c.len();
+      return undefined;
+    case OP.resizeDb:
+      c.len();
+      c.len();
+      return undefined;
+    case OP.slotInfo:
+      c.len();
+      c.len();
+      c.len();
+      return undefined;
+    case OP.expireMs:
+      state.expireAtMs = Number(c.buf.readBigInt64LE(c.take(8)));
+      return undefined;
+    case OP.expireSec:
+      state.expireAtMs = c.buf.readInt32LE(c.take(4)) * 1000;
+      return undefined;
+    case OP.idle:
+      c.len();
+      return undefined;
+    case OP.freq:
+      c.take(1);
+      return undefined;
+    case OP.moduleAux:
+      c.len(); // module id
+      skipModuleValues(c, true);
+      return undefined;
+    case OP.function2:
+      c.skipString();
+      return { kind: "function", payload: Buffer.from(c.buf.subarray(start, c.pos)) };
+    case OP.functionPreGa:
+      throw corrupt("function opcode of a Redis 7.0 release candidate");
+    case OP.eof: {
+      let checksum = false;
+      if (state.version >= 5) {
+        const stored = c.bytes(8);
+        const zero = stored.every((b) => b === 0);
+        crc.update(c.buf, start, start + 1);
+        if (!zero && !crc.bytes().equals(stored)) {
+          throw new IntegrityError("The RDB's CRC-64 checksum does not match its content.", {
+            hint: "The backup is damaged: restore an older one. Nothing was changed in Redis.",
+          });
+        }
+        checksum = !zero;
+      }
+      state.ended = true;
+      state.checksum = checksum;
+      return undefined;
+    }
+    default:
+      return parseKey(c, state, op);
+  }
+}
+
+function parseKey(c: Cursor, state: State, type: number): RdbRecord {
+  const key = c.string();
+  if (type === RDB_TYPE.module || type === RDB_TYPE.module2) {
+    throw new EngineError(`The key '${printable(key)}' in database ${state.db} holds a Redis module type, which stackvault cannot restore live.`, {
+      hint: "Use the file restore mode, or remove or exclude that database (--redis-dbs).",
+    });
+  }
+  const valueStart = c.pos;
+  skipValue(c, type);
+  const payload = Buffer.allocUnsafe(1 + c.pos - valueStart);
+  payload[0] = type;
+  c.buf.copy(payload, 1, valueStart, c.pos);
+  const expireAtMs = state.expireAtMs;
+  state.expireAtMs = undefined;
+  const record: RdbRecord = { kind: "key", db: state.db, key, type: typeName(type) ?? String(type), payload };
+  if (expireAtMs !== undefined) record.expireAtMs = expireAtMs;
+  return record;
+}
+
+/** Module-serialised values: (opcode, value) pairs until the EOF opcode 0. */
+function skipModuleValues(c: Cursor, aux: boolean): void {
+  if (aux) {
+    if (c.len() !== 2) throw corrupt("module aux header");
+    c.len(); // when
+  }
+  for (;;) {
+    const opcode = c.len();
+    if (opcode === 0) return;
+    if (opcode === 1 || opcode === 2) c.len();
+    else if (opcode === 3) c.take(4);
+    else if (opcode === 4) c.take(8);
+    else if (opcode === 5) c.skipString();
+    else throw corrupt(`module opcode ${opcode}`);
+  }
+}
+
+/** A key for an error message: printable ASCII as is, anything else escaped. */
+function printable(key: Buffer): string {
+  const text = key.subarray(0, 200).toString("latin1").replace(/[^\x20-\x7e]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return key.length > 200 ? `${text}…` : text;
+}

@@ -1,0 +1,171 @@
+/**
+ * Fetches a point-in-time RDB from a running Redis over the replication protocol, the way a replica's first
+ * sync does: `AUTH`, `REPLCONF capa eof`, `REPLCONF rdb-only 1` (Redis ≥ 7; ignored where unknown),
+ * `PSYNC ? -1` (or `SYNC` where refused). Nothing is saved on the server's disk when it does diskless sync;
+ * otherwise it writes its usual `BGSAVE` file. The payload comes either as `$<length>` + bytes, or with
+ * diskless sync as `$EOF:<40-byte mark>` + bytes + the mark. Keep-alive newlines before the payload are
+ * skipped. The payload is streamed: memory holds one socket chunk plus the 40-byte mark.
+ */
+import net from "node:net";
+import tls from "node:tls";
+import { Readable } from "node:stream";
+import { EngineError } from "../../core/errors.ts";
+import type { RedisConnectionOptions } from "./connection.ts";
+
+export interface RdbFetch {
+  /** The RDB bytes, exactly as a replica would receive them. Errors if the connection breaks early. */
+  stream: Readable;
+  /** `PSYNC` (point-in-time with replication id) or `SYNC` (older servers). */
+  protocol: "psync" | "sync";
+  /** `eof-marker` for diskless sync, `length` for a file-based transfer. */
+  framing: "eof-marker" | "length";
+  /** The declared payload length (length framing only). */
+  length?: number;
+}
+
+/** Opens a replication connection and resolves once the payload begins. @throws EngineError when refused. */
+export async function fetchRdb(options: RedisConnectionOptions, signal: AbortSignal): Promise<RdbFetch> {
+  const socket = await connect(options, signal);
+  const reader = new SocketReader(socket);
+  try {
+    if (options.password !== undefined) {
+      const args = options.username !== undefined ? ["AUTH", options.username, options.password] : ["AUTH", options.password];
+      expectOk(await reader.command(args), "AUTH");
+    }
+    expectOk(await reader.command(["REPLCONF", "capa", "eof", "capa", "psync2"]), "REPLCONF capa");
+    await reader.command(["REPLCONF", "rdb-only", "1"]); // unknown before Redis 7.0: the error is fine
+    let protocol: RdbFetch["protocol"] = "psync";
+    const reply = await reader.command(["PSYNC", "?", "-1"]);
+    if (reply.startsWith("-")) {
+      if (/NOPERM|NOAUTH|WRONGPASS/.test(reply)) throw refused(reply);
+      protocol = "sync";
+      reader.send(["SYNC"]);
+    } else if (!reply.startsWith("+FULLRESYNC")) throw refused(reply);
+    const header = await reader.line();
+    if (header.startsWith("-")) throw refused(header);
+    if (!header.startsWith("$")) throw new EngineError(`Redis answered the sync with '${header.slice(0, 80)}' instead of an RDB.`);
+    if (header.startsWith("$EOF:")) {
+      const mark = Buffer.from(header.slice(5), "latin1");
+      if (mark.length !== 40) throw new EngineError("Redis sent a malformed end-of-file mark for the RDB transfer.");
+      return { stream: Readable.from(reader.untilMark(mark, signal), { objectMode: false }), protocol, framing: "eof-marker" };
+    }
+    const length = Number(header.slice(1));
+    if (!Number.isSafeInteger(length) || length < 0) throw new EngineError(`Redis announced an RDB of '${header.slice(1, 40)}' bytes.`);
+    return { stream: Readable.from(reader.exactly(length, signal), { objectMode: false }), protocol, framing: "length", length };
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+}
+
+// --- internal ---
+
+function refused(reply: string): EngineError {
+  return new EngineError(`Redis refused to send an RDB: ${reply.slice(1, 200)}`, {
+    hint: "The user needs the replication permission (ACL: +psync +sync +replconf, or a user with +@all), and the password must be right.",
+  });
+}
+
+function expectOk(reply: string, what: string): void {
+  if (!reply.startsWith("+")) {
+    if (/NOAUTH|WRONGPASS|invalid password|NOPERM/i.test(reply)) {
+      throw new EngineError(`Redis refused ${what}: ${reply.slice(1, 200)}`, { hint: "Check the Redis user and password (--redis-url, REDIS_PASSWORD)." });
+    }
+    throw new EngineError(`Redis refused ${what}: ${reply.slice(1, 200)}`);
+  }
+}
+
+async function connect(options: RedisConnectionOptions, signal: AbortSignal): Promise<net.Socket> {
+  const socket = options.tls
+    ? tls.connect({ host: options.host, port: options.port, servername: net.isIP(options.host) ? undefined : options.host, rejectUnauthorized: options.tlsRejectUnauthorized ?? true })
+    : net.connect({ host: options.host, port: options.port, signal });
+  await new Promise<void>((resolve, reject) => {
+    socket.once(options.tls ? "secureConnect" : "connect", () => resolve());
+    socket.once("error", (err) => reject(new EngineError(`Cannot reach Redis at ${options.host}:${options.port}: ${err.message}`, { cause: err })));
+  });
+  socket.setNoDelay(true);
+  const abort = (): void => void socket.destroy(signal.reason as Error);
+  signal.addEventListener("abort", abort, { once: true });
+  socket.once("close", () => signal.removeEventListener("abort", abort));
+  return socket;
+}
+
+/** Pulls chunks from a socket: lines for the handshake, then raw bytes for the payload. */
+class SocketReader {
+  private readonly socket: net.Socket;
+  private readonly chunks: AsyncIterator<Buffer>;
+  private rest: Buffer = Buffer.alloc(0);
+
+  constructor(socket: net.Socket) {
+    this.socket = socket;
+    this.chunks = socket[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+
+  send(args: string[]): void {
+    this.socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`);
+  }
+
+  async command(args: string[]): Promise<string> {
+    this.send(args);
+    return this.line();
+  }
+
+  /** The next non-empty line (keep-alive newlines skipped), without its line ending. */
+  async line(): Promise<string> {
+    for (;;) {
+      const nl = this.rest.indexOf(10);
+      if (nl >= 0) {
+        const text = this.rest.subarray(0, nl).toString("latin1").replace(/\r$/, "");
+        this.rest = this.rest.subarray(nl + 1);
+        if (text.length > 0) return text;
+        continue;
+      }
+      if (this.rest.length > 65536) throw new EngineError("Redis sent an over-long line during the replication handshake.");
+      this.rest = Buffer.concat([this.rest, await this.next()]);
+    }
+  }
+
+  async *exactly(length: number, signal: AbortSignal): AsyncGenerator<Buffer> {
+    let left = length;
+    try {
+      while (left > 0) {
+        signal.throwIfAborted();
+        const chunk = this.rest.length > 0 ? this.rest : await this.next();
+        this.rest = Buffer.alloc(0);
+        const part = chunk.length > left ? chunk.subarray(0, left) : chunk;
+        left -= part.length;
+        yield part;
+      }
+    } finally {
+      this.socket.destroy();
+    }
+  }
+
+  async *untilMark(mark: Buffer, signal: AbortSignal): AsyncGenerator<Buffer> {
+    let held = Buffer.alloc(0);
+    try {
+      for (;;) {
+        signal.throwIfAborted();
+        const chunk = this.rest.length > 0 ? this.rest : await this.next();
+        this.rest = Buffer.alloc(0);
+        const window = held.length > 0 ? Buffer.concat([held, chunk]) : chunk;
+        const at = window.indexOf(mark);
+        if (at >= 0) {
+          if (at > 0) yield window.subarray(0, at);
+          return;
+        }
+        const keep = Math.min(window.length, mark.length - 1);
+        if (window.length > keep) yield window.subarray(0, window.length - keep);
+        held = Buffer.from(window.subarray(window.length - keep));
+      }
+    } finally {
+      this.socket.destroy();
+    }
+  }
+
+  private async next(): Promise<Buffer> {
+    const { value, done } = await this.chunks.next();
+    if (done === true) throw new EngineError("Redis closed the replication connection before the RDB was complete.", { hint: "Check the Redis log (client-output-buffer-limit replica, timeouts)." });
+    return value;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * What a Redis server is and holds: version, RDB format it writes, keys per database, replication settings.
+ */
+import type { Redis } from "ioredis";
+
+/** The RDB format version a Redis version writes (and the newest it reads). */
+export function rdbVersionOfServer(version: string): number {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  const v = major * 100 + minor;
+  if (v >= 704) return 12;
+  if (v >= 702) return 11;
+  if (v >= 700) return 10;
+  if (v >= 500) return 9;
+  if (v >= 400) return 8;
+  if (v >= 302) return 7;
+  return 6;
+}
+
+/** `redis_version` from INFO server. */
+export async function serverVersion(client: Redis): Promise<string> {
+  return (await client.info("server")).match(/redis_version:([^\r\n]+)/)?.[1] ?? "unknown";
+}
+
+/** Keys per database from INFO keyspace, as `keys:db<n>` counts. */
+export async function keyspaceCounts(client: Redis, dbs?: readonly number[]): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const match of (await client.info("keyspace")).matchAll(/^db(\d+):keys=(\d+)/gm)) {
+    const db = Number(match[1]);
+    if (dbs === undefined || dbs.includes(db)) counts[`keys:db${db}`] = Number(match[2]);
+  }
+  for (const db of dbs ?? []) counts[`keys:db${db}`] ??= 0;
+  return counts;
+}

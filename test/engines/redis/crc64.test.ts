@@ -1,0 +1,25 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Crc64, crc64 } from "../../../src/engines/redis/rdb/crc64.ts";
+import { lzfDecompress } from "../../../src/engines/redis/rdb/lzf.ts";
+import { dumpPayload } from "../../../src/engines/redis/rdb/parser.ts";
+
+test("crc64 is Redis's CRC-64/Jones", () => {
+  assert.equal(crc64(Buffer.from("123456789")), 0xe9c6d914c4b8d9can);
+  const split = new Crc64().update(Buffer.from("1234")).update(Buffer.from("56789"));
+  assert.equal(split.value(), 0xe9c6d914c4b8d9can);
+  assert.deepEqual(split.bytes(), Buffer.from("cad9b8c414d9c6e9", "hex"));
+});
+
+test("dumpPayload matches what DUMP of a small string returns", () => {
+  // DUMP of SET k "hello" on Redis 7.0 (RDB 10).
+  const payload = dumpPayload(Buffer.from([0, 5, ...Buffer.from("hello")]), 10);
+  assert.equal(payload.subarray(0, 9).toString("hex"), "000568656c6c6f0a00");
+  assert.equal(payload.length, 17);
+});
+
+test("lzf literal and back-reference runs", () => {
+  // literal "abc" then a back-reference copying 3 bytes from 3 back: "abcabc"
+  assert.equal(lzfDecompress(Buffer.from([2, 97, 98, 99, 0x20, 2]), 6).toString(), "abcabc");
+  assert.throws(() => lzfDecompress(Buffer.from([5, 97]), 6));
+});

@@ -21,6 +21,8 @@ export interface RdbFetch {
   framing: "eof-marker" | "length";
   /** The declared payload length (length framing only). */
   length?: number;
+  /** Keep-alive newlines Redis sent while it prepared the snapshot (skipped). */
+  keepAlives: number;
 }
 
 /** Opens a replication connection and resolves once the payload begins. @throws EngineError when refused. */
@@ -47,11 +49,11 @@ export async function fetchRdb(options: RedisConnectionOptions, signal: AbortSig
     if (header.startsWith("$EOF:")) {
       const mark = Buffer.from(header.slice(5), "latin1");
       if (mark.length !== 40) throw new EngineError("Redis sent a malformed end-of-file mark for the RDB transfer.");
-      return { stream: Readable.from(reader.untilMark(mark, signal), { objectMode: false }), protocol, framing: "eof-marker" };
+      return { stream: Readable.from(reader.untilMark(mark, signal), { objectMode: false }), protocol, framing: "eof-marker", keepAlives: reader.keepAlives };
     }
     const length = Number(header.slice(1));
     if (!Number.isSafeInteger(length) || length < 0) throw new EngineError(`Redis announced an RDB of '${header.slice(1, 40)}' bytes.`);
-    return { stream: Readable.from(reader.exactly(length, signal), { objectMode: false }), protocol, framing: "length", length };
+    return { stream: Readable.from(reader.exactly(length, signal), { objectMode: false }), protocol, framing: "length", length, keepAlives: reader.keepAlives };
   } catch (err) {
     socket.destroy();
     throw err;
@@ -95,6 +97,7 @@ class SocketReader {
   private readonly socket: net.Socket;
   private readonly chunks: AsyncIterator<Buffer>;
   private rest: Buffer = Buffer.alloc(0);
+  keepAlives = 0;
 
   constructor(socket: net.Socket) {
     this.socket = socket;
@@ -118,6 +121,7 @@ class SocketReader {
         const text = this.rest.subarray(0, nl).toString("latin1").replace(/\r$/, "");
         this.rest = this.rest.subarray(nl + 1);
         if (text.length > 0) return text;
+        this.keepAlives++;
         continue;
       }
       if (this.rest.length > 65536) throw new EngineError("Redis sent an over-long line during the replication handshake.");
@@ -142,21 +146,34 @@ class SocketReader {
   }
 
   async *untilMark(mark: Buffer, signal: AbortSignal): AsyncGenerator<Buffer> {
-    let held = Buffer.alloc(0);
+    let held = Buffer.alloc(0); // the last mark.length - 1 bytes seen, not yet passed on
     try {
       for (;;) {
         signal.throwIfAborted();
         const chunk = this.rest.length > 0 ? this.rest : await this.next();
         this.rest = Buffer.alloc(0);
-        const window = held.length > 0 ? Buffer.concat([held, chunk]) : chunk;
-        const at = window.indexOf(mark);
-        if (at >= 0) {
-          if (at > 0) yield window.subarray(0, at);
+        const seam = Buffer.concat([held, chunk.subarray(0, mark.length - 1)]).indexOf(mark);
+        if (seam >= 0) {
+          if (seam > 0) yield held.subarray(0, seam);
           return;
         }
-        const keep = Math.min(window.length, mark.length - 1);
-        if (window.length > keep) yield window.subarray(0, window.length - keep);
-        held = Buffer.from(window.subarray(window.length - keep));
+        const at = chunk.indexOf(mark);
+        if (at >= 0) {
+          if (held.length > 0) yield held;
+          if (at > 0) yield chunk.subarray(0, at);
+          return;
+        }
+        const window = held.length + chunk.length;
+        const keep = Math.min(window, mark.length - 1);
+        const pass = window - keep;
+        if (pass > 0) {
+          if (pass <= held.length) yield held.subarray(0, pass);
+          else {
+            if (held.length > 0) yield held;
+            yield chunk.subarray(0, pass - held.length);
+          }
+        }
+        held = chunk.length >= keep ? Buffer.from(chunk.subarray(chunk.length - keep)) : Buffer.concat([held, chunk]).subarray(window - keep);
       }
     } finally {
       this.socket.destroy();

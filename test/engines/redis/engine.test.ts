@@ -81,3 +81,31 @@ for (const diskless of ["yes", "no"] as const) {
     }
   });
 }
+
+test("an ACL user with only the replication commands fetches the RDB, through keep-alive newlines", async () => {
+  const admin = client(0);
+  const user = "stackvault-test-replica";
+  const password = "pw-" + Math.random().toString(36).slice(2);
+  const [, delay] = (await admin.config("GET", "repl-diskless-sync-delay")) as [string, string];
+  const [, diskless] = (await admin.config("GET", "repl-diskless-sync")) as [string, string];
+  await admin.call("ACL", "SETUSER", user, "reset", "on", `>${password}`, "+psync", "+sync", "+replconf", "+ping");
+  await admin.config("SET", "repl-diskless-sync", "yes");
+  await admin.config("SET", "repl-diskless-sync-delay", "2");
+  try {
+    const url = new URL(redisUrl());
+    url.username = user;
+    url.password = password;
+    const fetched = await fetchRdb(parseRedisUrl(url.toString()), signal);
+    assert.ok(fetched.keepAlives > 0, "Redis sent keep-alive newlines while waiting for the diskless delay");
+    let end = false;
+    for await (const record of parseRdb(fetched.stream, signal)) if (record.kind === "end") end = record.checksum;
+    assert.ok(end);
+    url.password = "wrong";
+    await assert.rejects(fetchRdb(parseRedisUrl(url.toString()), signal), /refused AUTH/);
+  } finally {
+    await admin.config("SET", "repl-diskless-sync-delay", delay);
+    await admin.config("SET", "repl-diskless-sync", diskless);
+    await admin.call("ACL", "DELUSER", user);
+    await admin.quit();
+  }
+});

@@ -6,9 +6,10 @@
  */
 import type { Readable } from "node:stream";
 import type { Redis } from "ioredis";
-import { EngineError, IntegrityError, throwIfAborted } from "../../core/errors.ts";
+import { EngineError, IntegrityError } from "../../core/errors.ts";
 import type { Emitter } from "../../core/events.ts";
 import { commandClient, type RedisConnectionOptions } from "./connection.ts";
+import { RespPipe, connectSocket, encodeCommand } from "./socket.ts";
 import { dumpPayload, parseRdb } from "./rdb/parser.ts";
 import { rdbVersionOfServer, serverVersion } from "./server.ts";
 
@@ -22,9 +23,7 @@ export interface LiveRestoreOptions {
   purge: boolean;
   signal: AbortSignal;
   events: Emitter;
-  /** Keys per pipeline batch. @default 1000 */
-  batchKeys?: number;
-  /** Payload bytes in flight over all batches. @default 32 MiB */
+  /** Command bytes sent and not yet answered. @default 32 MiB */
   maxInFlightBytes?: number;
 }
 
@@ -97,49 +96,13 @@ async function purge(admin: Redis, dbs: number[], all: boolean, allowed: boolean
   }
 }
 
-interface Batch {
-  done: Promise<void>;
-  bytes: number;
-}
-
 async function load(options: LiveRestoreOptions, wanted: Set<number> | undefined, result: LiveRestoreResult, admin: Redis): Promise<void> {
-  const batchKeys = options.batchKeys ?? 1000;
-  const maxBytes = options.maxInFlightBytes ?? 32 * 1024 * 1024;
-  const inFlight: Batch[] = [];
-  let inFlightBytes = 0;
-  let client: Redis | undefined;
-  let clientDb = -1;
-  let pipeline = undefined as ReturnType<Redis["pipeline"]> | undefined;
-  let keys: Buffer[] = [];
-  let bytes = 0;
-  let rdbVersion = 0;
-  const flush = async (): Promise<void> => {
-    if (pipeline === undefined) return;
-    const batchKeysNow = keys;
-    const sent = pipeline;
-    const done = sent.exec().then((replies) => {
-      replies?.forEach(([err], i) => {
-        if (err) throw new EngineError(`Redis refused to RESTORE the key '${String(batchKeysNow[i])}' in database ${clientDb}: ${err.message}`);
-      });
-    });
-    done.catch(() => {});
-    inFlight.push({ done, bytes });
-    inFlightBytes += bytes;
-    pipeline = undefined;
-    keys = [];
-    bytes = 0;
-    while (inFlight.length > 0 && (inFlightBytes > maxBytes || inFlight.length > 8)) {
-      const first = inFlight.shift() as Batch;
-      inFlightBytes -= first.bytes;
-      await first.done;
-    }
-  };
-  const drain = async (): Promise<void> => {
-    await flush();
-    for (const batch of inFlight.splice(0)) await batch.done;
-    inFlightBytes = 0;
-  };
+  const pipe = new RespPipe(await connectSocket(options.connection, options.signal), options.maxInFlightBytes ?? 32 * 1024 * 1024);
   try {
+    const { username, password } = options.connection;
+    if (password !== undefined) await pipe.send(encodeCommand(username === undefined ? ["AUTH", password] : ["AUTH", username, password]), "AUTH");
+    let db = -1;
+    let rdbVersion = 0;
     for await (const record of parseRdb(await options.open(), options.signal)) {
       if (record.kind === "header") rdbVersion = record.version;
       if (record.kind === "function") {
@@ -147,29 +110,26 @@ async function load(options: LiveRestoreOptions, wanted: Set<number> | undefined
         result.functions++;
       }
       if (record.kind !== "key" || (wanted !== undefined && !wanted.has(record.db))) continue;
-      const ttl = record.expireAtMs ?? 0;
       if (record.expireAtMs !== undefined && record.expireAtMs <= Date.now()) {
         result.expired++;
         continue;
       }
-      if (record.db !== clientDb) {
-        await drain();
-        client?.disconnect();
-        client = commandClient(options.connection, record.db);
-        clientDb = record.db;
+      if (record.db !== db) {
+        db = record.db;
+        await pipe.send(encodeCommand(["SELECT", db]), `SELECT ${db}`);
       }
-      throwIfAborted(options.signal);
-      const payload = dumpPayload(record.payload, rdbVersion);
-      pipeline ??= (client as Redis).pipeline();
-      pipeline.call("RESTORE", record.key, ttl, payload, "REPLACE", "ABSTTL");
-      keys.push(record.key);
-      bytes += payload.length + record.key.length;
-      const name = `keys:db${record.db}`;
+      const command = encodeCommand(["RESTORE", record.key, record.expireAtMs ?? 0, dumpPayload(record.payload, rdbVersion), "REPLACE", "ABSTTL"]);
+      const { key } = record;
+      if (pipe.push(command, () => `to RESTORE the key '${printable(key)}' in database ${record.db}`)) await pipe.room();
+      const name = `keys:db${db}`;
       result.restored[name] = (result.restored[name] ?? 0) + 1;
-      if (keys.length >= batchKeys || bytes >= maxBytes / 4) await flush();
     }
-    await drain();
+    await pipe.drain();
   } finally {
-    client?.disconnect();
+    pipe.close();
   }
+}
+
+function printable(key: Buffer): string {
+  return key.subarray(0, 120).toString("latin1").replace(/[^\x20-\x7e]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }

@@ -6,11 +6,11 @@
  * diskless sync as `$EOF:<40-byte mark>` + bytes + the mark. Keep-alive newlines before the payload are
  * skipped. The payload is streamed: memory holds one socket chunk plus the 40-byte mark.
  */
-import net from "node:net";
-import tls from "node:tls";
+import type net from "node:net";
 import { Readable } from "node:stream";
 import { EngineError } from "../../core/errors.ts";
 import type { RedisConnectionOptions } from "./connection.ts";
+import { connectSocket } from "./socket.ts";
 
 export interface RdbFetch {
   /** The RDB bytes, exactly as a replica would receive them. Errors if the connection breaks early. */
@@ -27,7 +27,7 @@ export interface RdbFetch {
 
 /** Opens a replication connection and resolves once the payload begins. @throws EngineError when refused. */
 export async function fetchRdb(options: RedisConnectionOptions, signal: AbortSignal): Promise<RdbFetch> {
-  const socket = await connect(options, signal);
+  const socket = await connectSocket(options, signal);
   const reader = new SocketReader(socket);
   try {
     if (options.password !== undefined) {
@@ -39,7 +39,8 @@ export async function fetchRdb(options: RedisConnectionOptions, signal: AbortSig
     let protocol: RdbFetch["protocol"] = "psync";
     const reply = await reader.command(["PSYNC", "?", "-1"]);
     if (reply.startsWith("-")) {
-      if (/NOPERM|NOAUTH|WRONGPASS/.test(reply)) throw refused(reply);
+      // Servers before 2.8, or users allowed SYNC but not PSYNC: the older command gives the same RDB.
+      if (/NOAUTH|WRONGPASS/.test(reply)) throw refused(reply);
       protocol = "sync";
       reader.send(["SYNC"]);
     } else if (!reply.startsWith("+FULLRESYNC")) throw refused(reply);
@@ -75,21 +76,6 @@ function expectOk(reply: string, what: string): void {
     }
     throw new EngineError(`Redis refused ${what}: ${reply.slice(1, 200)}`);
   }
-}
-
-async function connect(options: RedisConnectionOptions, signal: AbortSignal): Promise<net.Socket> {
-  const socket = options.tls
-    ? tls.connect({ host: options.host, port: options.port, servername: net.isIP(options.host) ? undefined : options.host, rejectUnauthorized: options.tlsRejectUnauthorized ?? true })
-    : net.connect({ host: options.host, port: options.port, signal });
-  await new Promise<void>((resolve, reject) => {
-    socket.once(options.tls ? "secureConnect" : "connect", () => resolve());
-    socket.once("error", (err) => reject(new EngineError(`Cannot reach Redis at ${options.host}:${options.port}: ${err.message}`, { cause: err })));
-  });
-  socket.setNoDelay(true);
-  const abort = (): void => void socket.destroy(signal.reason as Error);
-  signal.addEventListener("abort", abort, { once: true });
-  socket.once("close", () => signal.removeEventListener("abort", abort));
-  return socket;
 }
 
 /** Pulls chunks from a socket: lines for the handshake, then raw bytes for the payload. */

@@ -82,7 +82,7 @@ for (const diskless of ["yes", "no"] as const) {
   });
 }
 
-test("an ACL user with only the replication commands fetches the RDB, through keep-alive newlines", async () => {
+test("an ACL user with only the replication commands fetches the RDB, through keep-alive newlines, by SYNC when PSYNC is denied", async () => {
   const admin = client(0);
   const user = "stackvault-test-replica";
   const password = "pw-" + Math.random().toString(36).slice(2);
@@ -100,6 +100,14 @@ test("an ACL user with only the replication commands fetches the RDB, through ke
     let end = false;
     for await (const record of parseRdb(fetched.stream, signal)) if (record.kind === "end") end = record.checksum;
     assert.ok(end);
+    await admin.call("ACL", "SETUSER", user, "-psync");
+    const viaSync = await fetchRdb(parseRedisUrl(url.toString()), signal);
+    assert.equal(viaSync.protocol, "sync");
+    let syncEnd = false;
+    for await (const record of parseRdb(viaSync.stream, signal)) if (record.kind === "end") syncEnd = record.checksum;
+    assert.ok(syncEnd, "the SYNC fallback delivers a whole RDB");
+    await admin.call("ACL", "SETUSER", user, "-sync");
+    await assert.rejects(fetchRdb(parseRedisUrl(url.toString()), signal), /refused to send an RDB/);
     url.password = "wrong";
     await assert.rejects(fetchRdb(parseRedisUrl(url.toString()), signal), /refused AUTH/);
   } finally {

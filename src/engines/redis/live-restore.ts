@@ -10,7 +10,7 @@ import { EngineError, IntegrityError } from "../../core/errors.ts";
 import type { Emitter } from "../../core/events.ts";
 import { commandClient, type RedisConnectionOptions } from "./connection.ts";
 import { RespPipe, connectSocket, encodeCommand } from "./socket.ts";
-import { dumpPayload, parseRdb } from "./rdb/parser.ts";
+import { dumpPayload, parseRdbBatches } from "./rdb/parser.ts";
 import { rdbVersionOfServer, serverVersion } from "./server.ts";
 
 export interface LiveRestoreOptions {
@@ -67,10 +67,12 @@ async function verify(source: Readable, wanted: Set<number> | undefined, signal:
   let rdbVersion = 0;
   const dbs = new Set<number>();
   let ended = false;
-  for await (const record of parseRdb(source, signal)) {
-    if (record.kind === "header") rdbVersion = record.version;
-    else if (record.kind === "key" && (wanted === undefined || wanted.has(record.db))) dbs.add(record.db);
-    else if (record.kind === "end") ended = true;
+  for await (const batch of parseRdbBatches(source, signal)) {
+    for (const record of batch) {
+      if (record.kind === "header") rdbVersion = record.version;
+      else if (record.kind === "key" && (wanted === undefined || wanted.has(record.db))) dbs.add(record.db);
+      else if (record.kind === "end") ended = true;
+    }
   }
   if (!ended) throw new IntegrityError("The RDB did not parse to its end.");
   return { rdbVersion, dbs };
@@ -103,7 +105,7 @@ async function load(options: LiveRestoreOptions, wanted: Set<number> | undefined
     if (password !== undefined) await pipe.send(encodeCommand(username === undefined ? ["AUTH", password] : ["AUTH", username, password]), "AUTH");
     let db = -1;
     let rdbVersion = 0;
-    for await (const record of parseRdb(await options.open(), options.signal)) {
+    for await (const batch of parseRdbBatches(await options.open(), options.signal)) for (const record of batch) {
       if (record.kind === "header") rdbVersion = record.version;
       if (record.kind === "function") {
         await admin.call("FUNCTION", "RESTORE", dumpPayload(record.payload, rdbVersion), "REPLACE");

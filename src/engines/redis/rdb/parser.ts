@@ -24,6 +24,11 @@ export type RdbRecord =
 
 /** Parses an RDB byte stream. @throws IntegrityError when malformed or the checksum mismatches. */
 export async function* parseRdb(source: AsyncIterable<Buffer | Uint8Array>, signal?: AbortSignal): AsyncGenerator<RdbRecord> {
+  for await (const batch of parseRdbBatches(source, signal)) yield* batch;
+}
+
+/** {@link parseRdb}, yielding the records of each received chunk together (far fewer awaits for small keys). */
+export async function* parseRdbBatches(source: AsyncIterable<Buffer | Uint8Array>, signal?: AbortSignal): AsyncGenerator<RdbRecord[]> {
   const state: State = { version: 0, db: 0, expireAtMs: undefined, ended: false };
   const crc = new Crc64();
   let buf = Buffer.alloc(0);
@@ -32,7 +37,8 @@ export async function* parseRdb(source: AsyncIterable<Buffer | Uint8Array>, sign
   let pendingLength = 0;
   let waitFor = 0;
   let total = 0;
-  function* drain(): Generator<RdbRecord> {
+  function drain(): RdbRecord[] {
+    const records: RdbRecord[] = [];
     buf = Buffer.concat([buf.subarray(pos), ...pending]);
     pos = 0;
     pending = [];
@@ -50,9 +56,10 @@ export async function* parseRdb(source: AsyncIterable<Buffer | Uint8Array>, sign
       }
       if (!state.ended) crc.update(buf, pos, c.pos);
       pos = c.pos;
-      if (record !== undefined) yield record;
+      if (record !== undefined) records.push(record);
     }
     if (state.ended && pos < buf.length) throw corrupt("bytes after the end of the file");
+    return records;
   }
   for await (const raw of source) {
     throwIfAborted(signal);
@@ -61,15 +68,15 @@ export async function* parseRdb(source: AsyncIterable<Buffer | Uint8Array>, sign
     if (state.ended) throw corrupt("bytes after the end of the file");
     pending.push(chunk);
     pendingLength += chunk.length;
-    if (buf.length - pos + pendingLength >= waitFor) yield* drain();
+    if (buf.length - pos + pendingLength >= waitFor) yield drain();
   }
-  if (pendingLength > 0) yield* drain();
+  if (pendingLength > 0) yield drain();
   if (!state.ended) {
     throw new IntegrityError(`The RDB ends early (after ${total} bytes) without its end marker.`, {
       hint: "The backup is truncated: restore an older one.",
     });
   }
-  yield { kind: "end", checksum: state.checksum === true, bytes: total };
+  yield [{ kind: "end", checksum: state.checksum === true, bytes: total }];
 }
 
 /** Builds the `RESTORE` payload of a key: its type byte + value, the RDB version (2 bytes LE), the CRC-64. */

@@ -8,6 +8,7 @@ import { IntegrityError } from "../../../src/core/errors.ts";
 import { createRedisEngine } from "../../../src/engines/redis/index.ts";
 import { parseRedisUrl } from "../../../src/engines/redis/connection.ts";
 import { fetchRdb } from "../../../src/engines/redis/replication.ts";
+import { liveRestore } from "../../../src/engines/redis/live-restore.ts";
 import { parseRdb } from "../../../src/engines/redis/rdb/parser.ts";
 import { TEST_DBS, client, memoryContexts, populate, redisUrl, snapshot } from "./fixture.ts";
 
@@ -116,4 +117,28 @@ test("an ACL user with only the replication commands fetches the RDB, through ke
     await admin.call("ACL", "DELUSER", user);
     await admin.quit();
   }
+});
+
+test("a key whose absolute expiry passed between backup and restore is skipped and counted", async () => {
+  const r = client(TEST_DBS[1]);
+  await r.flushdb();
+  await r.set("lasting", "yes");
+  await r.set("fleeting", "soon gone", "PX", 800);
+  const store = memoryContexts();
+  const engine = createRedisEngine({ url: redisUrl(), dbs: [TEST_DBS[1]] });
+  const section = await engine.backup(store.backup);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const result = await liveRestore({
+    connection: parseRedisUrl(redisUrl()),
+    open: async () => (await store.restore(true).readArtifact("redis-dump.rdb")),
+    dbs: [TEST_DBS[1]],
+    purge: true,
+    signal,
+    events: store.backup.events,
+  });
+  assert.equal(section.counts[`keys:db${TEST_DBS[1]}`], 2);
+  assert.equal(result.expired, 1);
+  assert.deepEqual(result.restored, { [`keys:db${TEST_DBS[1]}`]: 1 });
+  assert.deepEqual(await r.keys("*"), ["lasting"]);
+  await r.quit();
 });

@@ -23,12 +23,12 @@ export type RdbRecord =
   | { kind: "end"; checksum: boolean; bytes: number };
 
 /** Parses an RDB byte stream. @throws IntegrityError when malformed or the checksum mismatches. */
-export async function* parseRdb(source: AsyncIterable<Buffer | Uint8Array>, signal?: AbortSignal): AsyncGenerator<RdbRecord> {
+export async function* parseRdb(source: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>, signal?: AbortSignal): AsyncGenerator<RdbRecord> {
   for await (const batch of parseRdbBatches(source, signal)) yield* batch;
 }
 
 /** {@link parseRdb}, yielding the records of each received chunk together (far fewer awaits for small keys). */
-export async function* parseRdbBatches(source: AsyncIterable<Buffer | Uint8Array>, signal?: AbortSignal): AsyncGenerator<RdbRecord[]> {
+export async function* parseRdbBatches(source: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>, signal?: AbortSignal): AsyncGenerator<RdbRecord[]> {
   const state: State = { version: 0, db: 0, expireAtMs: undefined, ended: false };
   const crc = new Crc64();
   let buf = Buffer.alloc(0);

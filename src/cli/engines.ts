@@ -6,6 +6,7 @@ import { NotAvailableError } from "../core/errors.ts";
 import type { Config } from "../config/schema.ts";
 import type { Engine, EngineName } from "../engines/engine.ts";
 import { createNeo4jEngine } from "../engines/neo4j/index.ts";
+import { createRedisEngine } from "../engines/redis/index.ts";
 import { requireSecret } from "./secrets.ts";
 
 /** Engines for every store not skipped, in backup order; each is closed through `defer`. */
@@ -41,9 +42,12 @@ function createEngine(name: EngineName, config: Config, command: string): Engine
         method: config.neo4j.method,
         password: requireSecret(config.secrets.neo4jPassword, "NEO4J_PASSWORD", "--neo4j-password-file", command),
       });
+    case "redis":
+      if (config.redis.restoreMode === "file") {
+        throw new NotAvailableError("The Redis `file` restore mode is not available yet in this version.", { hint: "Use --redis-restore-mode live (the default)." });
+      }
+      return createRedisEngine({ url: config.redis.url, ...(config.secrets.redisPassword ? { password: config.secrets.redisPassword } : {}) });
     default:
-      throw new NotAvailableError(`The ${name === "qdrant" ? "Qdrant" : "Redis"} engine is not available yet in this version.`, {
-        hint: `Leave it out with --skip-${name}.`,
-      });
+      throw new NotAvailableError("The Qdrant engine is not available yet in this version.", { hint: "Leave it out with --skip-qdrant." });
   }
 }

@@ -89,6 +89,16 @@ export interface EngineInspection {
   details: Record<string, unknown>;
 }
 
+/** What a restore reports back when the store deliberately differs from the backup's counts. */
+export interface RestoreOutcome {
+  /**
+   * Counts the store must have now, for the keys that differ from {@link EngineSection.counts}, each difference
+   * accounted for by the engine (a Redis key that expired since the backup, a stale RQ worker key removed).
+   * The plan compares the store with these instead of the backup's.
+   */
+  expectedCounts?: Record<string, number>;
+}
+
 export interface Engine {
   readonly name: EngineName;
 
@@ -105,7 +115,7 @@ export interface Engine {
   checkRestorable(section: EngineSection, options: { signal: AbortSignal }): Promise<void>;
 
   /** Replaces the store's content with the backup's. Only called after every artifact was verified. */
-  restore(section: EngineSection, ctx: RestoreContext): Promise<void>;
+  restore(section: EngineSection, ctx: RestoreContext): Promise<RestoreOutcome | void>;
 
   /** Current counts, keyed like {@link EngineSection.counts}. */
   count(options: { signal: AbortSignal }): Promise<Record<string, number>>;

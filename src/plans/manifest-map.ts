@@ -50,7 +50,7 @@ export function addSection(databases: Databases, section: EngineSection): void {
       backup_method: "rdb_snapshot", version, versions, ...artifactFieldsOf(main),
       keys_count: Object.values(keysPerDb).reduce((a, b) => a + b, 0),
       keys_per_db: keysPerDb,
-      rq_queues: (details.rqQueues ?? {}) as Record<string, number>,
+      rq_queues: rqQueueLengths(details.rq),
       counts, details,
     };
   }
@@ -84,6 +84,15 @@ export function storedBytes(sections: readonly EngineSection[]): number {
 function prefixed(counts: Record<string, number>, prefix: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [key, value] of Object.entries(counts)) if (key.startsWith(prefix)) out[key.slice(prefix.length)] = value;
+  return out;
+}
+
+/** `{ db0: { ingestion: { queued: 3, … } } }` → `{ "db0/ingestion": 3 }`: queued jobs per queue. */
+function rqQueueLengths(rq: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [db, queues] of Object.entries((rq ?? {}) as Record<string, Record<string, { queued?: number }>>)) {
+    for (const [queue, counts] of Object.entries(queues)) out[`${db}/${queue}`] = counts.queued ?? 0;
+  }
   return out;
 }
 

@@ -106,6 +106,7 @@ export async function runRestore(options: RestorePlanOptions): Promise<RestoreRe
     steps.next("Streaming the artifacts from the target");
     events.ok(`${formatBytes(plan.stores.reduce((n, s) => n + s.bytes, 0))} to read, checked again while streaming`);
 
+    const expected = new Map<EngineName, Record<string, number>>();
     for (const name of ORDER) {
       steps.next(`Restoring ${name === "neo4j" ? "Neo4j" : name === "qdrant" ? "Qdrant" : "Redis"}`);
       const item = work.find((w) => w.engine.name === name);
@@ -114,7 +115,8 @@ export async function runRestore(options: RestorePlanOptions): Promise<RestoreRe
         continue;
       }
       const readArtifact = artifactReader(item.section.artifacts, { target, stack: fromStack, backupId, signal });
-      await item.engine.restore(item.section, { signal, events, readArtifact, purge: true });
+      const outcome = await item.engine.restore(item.section, { signal, events, readArtifact, purge: true });
+      if (outcome?.expectedCounts) expected.set(name, { ...item.section.counts, ...outcome.expectedCounts });
       events.ok(`${name} restored`);
     }
 
@@ -125,8 +127,8 @@ export async function runRestore(options: RestorePlanOptions): Promise<RestoreRe
     const mismatches: string[] = [];
     for (const { engine, section } of work) {
       const now = await engine.count({ signal });
-      for (const [key, expected] of Object.entries(section.counts)) {
-        if (now[key] !== expected) mismatches.push(`${engine.name} ${key}: expected ${formatCount(expected)}, found ${now[key] === undefined ? "none" : formatCount(now[key])}`);
+      for (const [key, want] of Object.entries(expected.get(engine.name) ?? section.counts)) {
+        if (now[key] !== want) mismatches.push(`${engine.name} ${key}: expected ${formatCount(want)}, found ${now[key] === undefined ? "none" : formatCount(now[key])}`);
       }
       if (!mismatches.some((m) => m.startsWith(`${engine.name} `))) events.ok(`${engine.name}: ${brief(now)} (as in the manifest)`);
     }

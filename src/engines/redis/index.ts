@@ -5,7 +5,7 @@
  */
 import { Readable } from "node:stream";
 import { EngineError, IntegrityError } from "../../core/errors.ts";
-import type { BackupContext, Engine, EngineInspection, EngineSection, RestoreContext } from "../engine.ts";
+import type { BackupContext, Engine, EngineInspection, EngineSection, RestoreContext, RestoreOutcome } from "../engine.ts";
 import { commandClient, parseRedisUrl, type RedisConnectionOptions } from "./connection.ts";
 import { liveRestore } from "./live-restore.ts";
 import { fetchRdb } from "./replication.ts";
@@ -103,7 +103,7 @@ class RedisEngine implements Engine {
     }
   }
 
-  async restore(section: EngineSection, ctx: RestoreContext): Promise<void> {
+  async restore(section: EngineSection, ctx: RestoreContext): Promise<RestoreOutcome> {
     const recorded = Array.isArray(section.details.dbs) ? (section.details.dbs as number[]) : undefined;
     const dbs = this.options.dbs ?? recorded;
     const result = await liveRestore({
@@ -116,13 +116,23 @@ class RedisEngine implements Engine {
     });
     const total = Object.values(result.restored).reduce((a, b) => a + b, 0);
     ctx.events.ok(`Redis: ${total} keys restored live${result.expired > 0 ? `, ${result.expired} skipped as expired` : ""}`);
+    const inBackup = Object.entries(section.counts).filter(([k]) => k.startsWith("keys:db")).reduce((n, [, v]) => n + v, 0);
+    if (dbs === undefined && total + result.expired !== inBackup) {
+      throw new EngineError(`The RDB held ${total + result.expired} keys; the manifest recorded ${inBackup}.`, { hint: "Something wrote to Redis during the backup; take a new backup with the writers stopped." });
+    }
+    const expectedCounts: Record<string, number> = {};
     for (const key of Object.keys(result.restored)) {
       const db = Number(key.slice("keys:db".length));
+      const loaded = await this.withClient((client) => client.dbsize(), db);
+      if (loaded !== result.restored[key]) throw new EngineError(`Redis database ${db} holds ${loaded} keys after the restore; ${result.restored[key]} were restored into it.`);
       const rq = await this.withClient((client) => recoverRq(client, this.options.rqStartedJobs ?? "requeue"), db);
+      // RQ recovery removes stale worker keys on purpose (and may recreate a queue's list): count them in.
+      expectedCounts[key] = await this.withClient((client) => client.dbsize(), db);
       if (rq.requeued.length + rq.failed.length + rq.workersRemoved > 0) {
         ctx.events.ok(`RQ in database ${db}: ${rq.workersRemoved} stale worker keys removed, ${rq.requeued.length} started jobs requeued, ${rq.failed.length} moved to failed`);
       }
     }
+    return { expectedCounts };
   }
 
   async close(): Promise<void> {}

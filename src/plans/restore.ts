@@ -130,7 +130,8 @@ export async function runRestore(options: RestorePlanOptions): Promise<RestoreRe
       for (const [key, want] of Object.entries(expected.get(engine.name) ?? section.counts)) {
         if (now[key] !== want) mismatches.push(`${engine.name} ${key}: expected ${formatCount(want)}, found ${now[key] === undefined ? "none" : formatCount(now[key])}`);
       }
-      if (!mismatches.some((m) => m.startsWith(`${engine.name} `))) events.ok(`${engine.name}: ${brief(now)} (as in the manifest)`);
+      const adjusted = expected.has(engine.name) && Object.entries(expected.get(engine.name) ?? {}).some(([k, v]) => section.counts[k] !== v);
+      if (!mismatches.some((m) => m.startsWith(`${engine.name} `))) events.ok(`${engine.name}: ${brief(now)} (${adjusted ? `as expected; the manifest had ${brief(section.counts)} before the engine's accounted changes` : "as in the manifest"})`);
     }
     if (mismatches.length > 0) throw new ValidationError(`The restored stores do not match the manifest:\n  ${mismatches.join("\n  ")}`, { hint: "The stores now hold a partial restore; run the restore again, or restore another backup." });
 

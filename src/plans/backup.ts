@@ -11,12 +11,11 @@ import { formatBytes, formatCount, formatDuration } from "../core/format.ts";
 import type { Compression, Engine, EngineName, EngineSection } from "../engines/engine.ts";
 import { FORMAT_VERSION, assertVerified, verifyBackup, writeManifest } from "../manifest/index.ts";
 import type { Manifest, ManifestInput } from "../manifest/index.ts";
-import type { ServiceController } from "../services/controller.ts";
 import { backupPrefix, metadataKey, newBackupId } from "../targets/layout.ts";
 import type { Target } from "../targets/target.ts";
 import { artifactWriter } from "./artifacts.ts";
 import { moveLatest } from "./latest.ts";
-import { holdLock, type LockSettings } from "./run-lock.ts";
+import { holdLock, stopServices, type LockSettings, type PlanServices } from "./run-lock.ts";
 import { addSection, storedBytes } from "./manifest-map.ts";
 import { Cleanups, StepCounter, withCleanups } from "./steps.ts";
 
@@ -31,7 +30,7 @@ export interface BackupPlanOptions {
   /** Re-read and hash every object before moving `latest`. @default true */
   validate?: boolean;
   /** Services to stop during the backup (the RQ worker), restarted as soon as the stores were read. */
-  services?: { controller: ServiceController; names: readonly string[]; stopTimeoutMs?: number };
+  services?: PlanServices;
   lock?: LockSettings;
   instanceId?: string | null;
   region?: string | null;
@@ -77,19 +76,7 @@ export async function runBackup(options: BackupPlanOptions): Promise<BackupResul
     if (versions.length > 0) events.ok(`Stores: ${versions.join(", ")}`);
 
     steps.next("Stopping the ingestion worker");
-    if (options.services && options.services.names.length > 0) {
-      const { controller, names, stopTimeoutMs } = options.services;
-      await lock.held.setStoppedServices([...names]);
-      const restart = await controller.stop(names, { signal, ...(stopTimeoutMs === undefined ? {} : { timeoutMs: stopTimeoutMs }) });
-      cleanups.add("services", async () => {
-        await restart();
-        await lock.held.setStoppedServices([]);
-        events.ok(`Restarted: ${names.join(", ")}`);
-      });
-      events.ok(`Stopped (jobs in progress finished first): ${names.join(", ")}`);
-    } else {
-      events.ok("No service to stop");
-    }
+    await stopServices(options.services, lock, cleanups, events, "Stopped (jobs in progress finished first)");
 
     const sections: EngineSection[] = [];
     for (const name of ORDER) {

@@ -10,13 +10,12 @@ import { formatBytes, formatCount, formatDuration } from "../core/format.ts";
 import type { Engine, EngineName, EngineSection } from "../engines/engine.ts";
 import { assertVerified, readManifest, verifyBackup } from "../manifest/index.ts";
 import type { Manifest } from "../manifest/index.ts";
-import type { ServiceController } from "../services/controller.ts";
 import { backupPrefix, metadataKey, newBackupId, parseBackupId, restoreRecordKey } from "../targets/layout.ts";
 import type { Target } from "../targets/target.ts";
 import { artifactReader } from "./artifacts.ts";
 import { resolveBackupId } from "./catalog.ts";
 import { sectionOf, storedBytes } from "./manifest-map.ts";
-import { holdLock, type LockSettings } from "./run-lock.ts";
+import { holdLock, stopServices, type LockSettings, type PlanServices } from "./run-lock.ts";
 import { Cleanups, StepCounter, withCleanups } from "./steps.ts";
 
 export interface RestorePlanOptions {
@@ -28,7 +27,7 @@ export interface RestorePlanOptions {
   backupId?: string;
   /** Engines connected to the destination stores. A store in the backup without an engine here is left alone. */
   engines: readonly Engine[];
-  services?: { controller: ServiceController; names: readonly string[]; stopTimeoutMs?: number };
+  services?: PlanServices;
   lock?: LockSettings;
   /** Stop after the preflight and return the plan. */
   dryRun?: boolean;
@@ -89,19 +88,7 @@ export async function runRestore(options: RestorePlanOptions): Promise<RestoreRe
     if (options.confirm && !(await options.confirm(plan))) throw new CancelledError("Restore not confirmed; nothing was changed.");
 
     steps.next("Stopping the app and the worker");
-    if (options.services && options.services.names.length > 0) {
-      const { controller, names, stopTimeoutMs } = options.services;
-      await lock.held.setStoppedServices([...names]);
-      const restart = await controller.stop(names, { signal, ...(stopTimeoutMs === undefined ? {} : { timeoutMs: stopTimeoutMs }) });
-      cleanups.add("services", async () => {
-        await restart();
-        await lock.held.setStoppedServices([]);
-        events.ok(`Restarted: ${names.join(", ")}`);
-      });
-      events.ok(`Stopped: ${names.join(", ")}`);
-    } else {
-      events.ok("No service to stop");
-    }
+    await stopServices(options.services, lock, cleanups, events, "Stopped");
 
     steps.next("Streaming the artifacts from the target");
     events.ok(`${formatBytes(plan.stores.reduce((n, s) => n + s.bytes, 0))} to read, checked again while streaming`);

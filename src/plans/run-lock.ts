@@ -10,6 +10,33 @@ import type { Target } from "../targets/target.ts";
 import { acquireLock, type HeldLock } from "./lock.ts";
 import type { Cleanups } from "./steps.ts";
 
+/** Services a plan stops while it works. */
+export interface PlanServices {
+  controller: ServiceController;
+  names: readonly string[];
+  stopTimeoutMs?: number;
+}
+
+/**
+ * Stops `services` (recording them in the lock first, so a crash leaves the list for the next run) and
+ * registers their restart as the `services` clean-up, which clears the list again.
+ */
+export async function stopServices(services: PlanServices | undefined, lock: RunLock, cleanups: Cleanups, events: Emitter, stoppedNote: string): Promise<void> {
+  if (!services || services.names.length === 0) {
+    events.ok("No service to stop");
+    return;
+  }
+  const { controller, names, stopTimeoutMs } = services;
+  await lock.held.setStoppedServices([...names]);
+  const restart = await controller.stop(names, { signal: lock.signal, ...(stopTimeoutMs === undefined ? {} : { timeoutMs: stopTimeoutMs }) });
+  cleanups.add("services", async () => {
+    await restart();
+    await lock.held.setStoppedServices([]);
+    events.ok(`Restarted: ${names.join(", ")}`);
+  });
+  events.ok(`${stoppedNote}: ${names.join(", ")}`);
+}
+
 export interface LockSettings {
   /** Lease length; renewed every third of it. @default 900000 */
   leaseMs?: number;

@@ -1,8 +1,10 @@
 /**
  * Coordinates of the test S3 servers, from the environment the test runner loads (`.cache/services/env`):
- * `S3_*` (versitygw, always) and `S3B_*` (SeaweedFS, when the harness runs it). Plus helpers to make the
+ * `S3_*` (versitygw) and `S3B_*` (SeaweedFS). Plus helpers to make the
  * bucket and to check that no multipart upload was left behind.
  */
+import { randomBytes } from "node:crypto";
+import { createS3Target } from "../../src/targets/s3.ts";
 import assert from "node:assert/strict";
 import {
   AbortMultipartUploadCommand,
@@ -30,9 +32,19 @@ export function s3Coordinates(prefix: "S3" | "S3B"): S3Coordinates {
   return { endpoint, accessKeyId, secretAccessKey, bucket };
 }
 
-/** True when the SeaweedFS coordinates are present. */
-export function hasSecondS3(): boolean {
-  return Boolean(process.env.S3B_ENDPOINT);
+/**
+ * The contract-suite fixture for one S3 server (`S3_*` versitygw, `S3B_*` SeaweedFS): a target under a fresh
+ * prefix, the no-dangling-upload check, and the clean-up. Fails when the server's coordinates are missing.
+ */
+export async function s3ContractFixture(server: "S3" | "S3B") {
+  const c = s3Coordinates(server);
+  await ensureBucket(c);
+  const prefix = `contract-${randomBytes(3).toString("hex")}`;
+  return {
+    target: await createS3Target(s3Options(c, { prefix })),
+    assertNoLeftovers: (key: string) => assertNoMultipartUpload(c, `${prefix}/${key}`),
+    cleanup: () => deletePrefix(c, `${prefix}/`),
+  };
 }
 
 /** Target options for the coordinates (small parts so that tests exercise multipart cheaply). */

@@ -11,25 +11,12 @@ import { createS3Target } from "../../src/targets/s3.ts";
 import { getBytes } from "../../src/targets/target.ts";
 import { targetContract } from "./contract.ts";
 import { generated, hashStream } from "./data.ts";
-import { assertNoMultipartUpload, deletePrefix, ensureBucket, s3Coordinates, s3Options } from "./s3-env.ts";
+import { assertNoMultipartUpload, ensureBucket, s3ContractFixture, s3Coordinates, s3Options } from "./s3-env.ts";
 
 const MiB = 1024 * 1024;
 
 // versitygw checks If-None-Match/If-Match and then writes, in two steps: racing writers can both win there.
-targetContract(
-  "s3 (versitygw)",
-  async () => {
-    const c = s3Coordinates("S3");
-    await ensureBucket(c);
-    const prefix = `contract-${randomBytes(3).toString("hex")}`;
-    return {
-      target: await createS3Target(s3Options(c, { prefix })),
-      assertNoLeftovers: (key) => assertNoMultipartUpload(c, `${prefix}/${key}`),
-      cleanup: () => deletePrefix(c, `${prefix}/`),
-    };
-  },
-  { largeSize: 12 * MiB, atomicConditionalPuts: false },
-);
+targetContract("s3 (versitygw)", () => s3ContractFixture("S3"), { largeSize: 12 * MiB, atomicConditionalPuts: false });
 
 before(async () => ensureBucket(s3Coordinates("S3")));
 

@@ -109,16 +109,16 @@ function line(tr: Transfer, t: number, width: number | undefined): string {
   const dt = (t - first[0]) / 1000;
   const rate = dt > 0 ? (tr.bytes - first[1]) / dt : 0;
   const rateText = rate > 0 ? `${formatBytes(rate)}/s` : "--/s";
-  if (tr.total === undefined || tr.total <= 0) return fit(`${tr.label}  ${formatBytes(tr.bytes)}  ${rateText}`, width);
+  if (tr.total === undefined || tr.total <= 0) return clip(`${tr.label}  ${formatBytes(tr.bytes)}  ${rateText}`, width);
   const frac = Math.min(tr.bytes / tr.total, 1);
   const eta = rate > 0 ? ` ETA ${formatDuration(Math.max(tr.total - tr.bytes, 0) / rate)}` : "";
   const stats = `${String(Math.floor(frac * 100)).padStart(3)}% ${formatBytes(tr.bytes)} / ${formatBytes(tr.total)}  ${rateText}${eta}`;
   const barWidth = width === undefined ? 20 : Math.max(Math.min(30, width - tr.label.length - stats.length - 6), 0);
   const filled = Math.round(frac * barWidth);
   const bar = barWidth > 0 ? `[${"#".repeat(filled)}${"·".repeat(barWidth - filled)}] ` : "";
-  return fit(`${tr.label}  ${bar}${stats}`, width);
+  return clip(`${tr.label}  ${bar}${stats}`, width);
 }
 
-function fit(s: string, width: number | undefined): string {
+function clip(s: string, width: number | undefined): string {
   return width === undefined || s.length <= width ? s : `${s.slice(0, Math.max(width - 1, 0))}…`;
 }

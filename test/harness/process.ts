@@ -195,7 +195,8 @@ function readStartTime(pid: number): string | undefined {
   return readStat(pid)?.startTime;
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+/** Sends `signal` to the process group led by `pid` (or to `pid` alone when it leads none); gone is fine. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {

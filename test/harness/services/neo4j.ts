@@ -18,7 +18,7 @@ import { EngineError } from "../../../src/core/errors.ts";
 import { neo4jHome, neo4jProcessEnv, prepareHome, JVM_FLAGS } from "../neo4j/home.ts";
 import { installNeo4j, selectedFlavour } from "../neo4j/install.ts";
 import type { ProcessRecord } from "../process.ts";
-import { isAlive, recordOf, sleep, tailFile, tcpOpen } from "../process.ts";
+import { isAlive, recordOf, signalGroup, sleep, tailFile, tcpOpen } from "../process.ts";
 import type { TestService } from "../service.ts";
 
 /** How long a stop waits after SIGTERM: a store killed mid-checkpoint needs recovery, which dump refuses. */
@@ -147,17 +147,5 @@ function isNeo4jServer(pid: number): boolean {
     return /org\.neo4j\.server\.(CommunityEntryPoint|Neo4jCommunity)/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
   } catch {
     return false;
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
   }
 }

@@ -6,15 +6,22 @@ import { NotAvailableError } from "../core/errors.ts";
 import type { Config } from "../config/schema.ts";
 import type { Engine, EngineName } from "../engines/engine.ts";
 import { createNeo4jEngine } from "../engines/neo4j/index.ts";
+import { createQdrantEngine } from "../engines/qdrant/index.ts";
 import { createRedisEngine } from "../engines/redis/index.ts";
 import { requireSecret } from "./secrets.ts";
 
+/** Per-run choices that are command flags rather than settings. */
+export interface EngineChoices {
+  /** Restore Qdrant collection `old` under the name `new` (`restore --rename old=new`). */
+  qdrantRename?: Readonly<Record<string, string>>;
+}
+
 /** Engines for every store not skipped, in backup order; each is closed through `defer`. */
-export function configuredEngines(config: Config, command: string, defer: (cleanup: () => Promise<void>) => void): Engine[] {
+export function configuredEngines(config: Config, command: string, defer: (cleanup: () => Promise<void>) => void, choices: EngineChoices = {}): Engine[] {
   const engines: Engine[] = [];
   for (const name of ["neo4j", "qdrant", "redis"] as const) {
     if (config.skip[name]) continue;
-    const engine = createEngine(name, config, command);
+    const engine = createEngine(name, config, command, choices);
     defer(() => engine.close());
     engines.push(engine);
   }
@@ -32,7 +39,7 @@ export function requireDirectMode(config: Config, command: string): void {
 
 // --- internal ---
 
-function createEngine(name: EngineName, config: Config, command: string): Engine {
+function createEngine(name: EngineName, config: Config, command: string, choices: EngineChoices): Engine {
   switch (name) {
     case "neo4j":
       return createNeo4jEngine({
@@ -47,7 +54,12 @@ function createEngine(name: EngineName, config: Config, command: string): Engine
         throw new NotAvailableError("The Redis `file` restore mode is not available yet in this version.", { hint: "Use --redis-restore-mode live (the default)." });
       }
       return createRedisEngine({ url: config.redis.url, ...(config.secrets.redisPassword ? { password: config.secrets.redisPassword } : {}) });
-    default:
-      throw new NotAvailableError("The Qdrant engine is not available yet in this version.", { hint: "Leave it out with --skip-qdrant." });
+    case "qdrant":
+      return createQdrantEngine({
+        url: config.qdrant.url,
+        collections: config.qdrant.collections,
+        ...(config.secrets.qdrantApiKey ? { apiKey: config.secrets.qdrantApiKey } : {}),
+        ...(choices.qdrantRename ? { rename: choices.qdrantRename } : {}),
+      });
   }
 }

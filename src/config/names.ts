@@ -15,6 +15,9 @@ export function isValidStackName(name: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name) && !name.includes("..");
 }
 
+/** Qdrant collection names stackvault accepts: letters, digits, `-`, `_`, `.`; not starting with `.`; no `..`. */
+export const COLLECTION_NAME = /^(?!.*\.\.)[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
+
 /** The S3 bucket naming rules for general-purpose buckets. */
 export function isValidBucketName(name: string): boolean {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) return false;

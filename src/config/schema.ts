@@ -8,7 +8,7 @@
  * `groups` (which commands offer the flag; see `SettingGroup`).
  */
 import * as z from "zod";
-import { isValidBucketName, isValidStackName, isValidTarget } from "./names.ts";
+import { COLLECTION_NAME, isValidBucketName, isValidStackName, isValidTarget } from "./names.ts";
 
 /** Which commands offer a setting as a flag (every setting is also readable from the file and env). */
 export type SettingGroup = "stack" | "target" | "host" | "stores" | "backup" | "services" | "retention" | "lock";
@@ -47,7 +47,7 @@ const qdrant = z.strictObject({
    * Collections to back up; empty means every collection the server has, so a collection added later is never
    * forgotten (a missing KnowWhere collection is reported as a warning). @default []
    */
-  collections: z.array(z.string().regex(/^(?!.*\.\.)[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/, "expected collection names of letters, digits, '-', '_' or '.' (not starting with '.', no '..')")).default([]).meta({ description: "Qdrant collections to back up, comma-separated (default: every collection on the server)", groups: ["backup"] }),
+  collections: z.array(z.string().regex(COLLECTION_NAME, "expected collection names of letters, digits, '-', '_' or '.' (not starting with '.', no '..')")).default([]).meta({ description: "Qdrant collections to back up, comma-separated (default: every collection on the server)", groups: ["backup"] }),
   /** File holding the Qdrant API key (alternative to the QDRANT_API_KEY variable). @default undefined */
   apiKeyFile: z.string().min(1).optional().meta({ description: "file holding the Qdrant API key (or set QDRANT_API_KEY)", groups: ["stores"] }),
 });

@@ -194,6 +194,10 @@ test("backup ids and --restore-from are checked at the edge (exit 2)", async () 
     ["restore", "--stack", "dev", "--backup-id", "2025-02-30T10-00-00Z"],
     ["stack", "deploy", "--stack", "dev", "--template", "t.yaml", "--restore-from", "Test-Backup/../x"],
     ["stack", "deploy", "--stack", "dev", "--template", "t.yaml", "--param", "novalue"],
+    ["restore", "--stack", "dev", "--rename", "knowbase=a=b"],
+    ["restore", "--stack", "dev", "--rename", "../etc=x"],
+    ["restore", "--stack", "dev", "--rename", "a=x", "--rename", "b=x"],
+    ["restore", "--stack", "dev", "--rename", "a=x,a=y"],
   ]) {
     const r = await runCli(args, { cwd });
     assert.equal(r.code, EXIT_CODES.usage, `${args.join(" ")}: ${r.stderr}`);
@@ -202,4 +206,7 @@ test("backup ids and --restore-from are checked at the edge (exit 2)", async () 
   }
   const ok = await runCli(["stack", "deploy", "--stack", "dev", "--template", "t.yaml", "--restore-from", "Test-Backup/latest", "--param", "A=b"], { cwd });
   assert.equal(ok.code, EXIT_CODES.notAvailable, ok.stderr);
+  const skipped = await runCli(["restore", "--stack", "dev", "--target", `file://${cwd}/b`, "--latest", "--rename", "a=b", "--skip-qdrant"], { cwd });
+  assert.equal(skipped.code, EXIT_CODES.usage, skipped.stderr);
+  assert.match(skipped.stderr, /--rename names Qdrant collections, but Qdrant is left out/);
 });

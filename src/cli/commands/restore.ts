@@ -1,6 +1,7 @@
 /** `stackvault restore`: the seed's restore-stack (9 steps, nothing purged before the backup is proven good). */
-import { Option } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import { UsageError } from "../../core/errors.ts";
+import { COLLECTION_NAME } from "../../config/names.ts";
 import type { CommandSpec } from "../command.ts";
 import { Emitter } from "../../core/events.ts";
 import { formatBytes } from "../../core/format.ts";
@@ -24,6 +25,7 @@ export const restoreCommand: CommandSpec = {
   options: () => [
     ...backupSelectorOptions("restore the backup `latest` points to"),
     new Option("--from-stack <name>", "restore a backup of another stack (the seed's -BackupSource)").argParser(stackArg),
+    new Option("--rename <old=new>", "restore Qdrant collection OLD as NEW (repeatable, or comma-separated)").argParser(renameArg),
     yesOption(),
     dryRunOption("the plan (sizes, what will be overwritten)"),
   ],
@@ -32,6 +34,7 @@ export const restoreCommand: CommandSpec = {
     "stackvault restore --stack KnowWhere-Production --bucket knowwhere-backups-715927975014 --latest",
     "stackvault restore --stack Test-Restore --from-stack Test-Backup --latest --bucket knowwhere-backups-715927975014 --yes",
     "stackvault restore --stack dev --target file:///srv/backups --backup-id 2025-10-25T14-30-00Z --dry-run",
+    "stackvault restore --stack dev --target file:///srv/backups --latest --skip-neo4j --skip-redis --rename knowbase=knowbase_check",
   ],
   run: async (ctx, options) => {
     if (options.latest !== true && options.backupId === undefined) {
@@ -39,10 +42,12 @@ export const restoreCommand: CommandSpec = {
     }
     const { config, signal } = ctx;
     requireDirectMode(config, "restore");
+    const rename = options.rename as Record<string, string> | undefined;
+    if (rename && config.skip.qdrant) throw new UsageError("--rename names Qdrant collections, but Qdrant is left out (--skip-qdrant).");
     const stack = config.stack ?? "";
     const target = await openConfiguredTarget(config, "restore");
     ctx.defer(() => target.close());
-    const engines = configuredEngines(config, "restore", (c) => ctx.defer(c));
+    const engines = configuredEngines(config, "restore", (c) => ctx.defer(c), rename ? { qdrantRename: rename } : {});
     const services = configuredServices(config, localExecutor(), "restore");
     const result = await runRestore({
       stack, target, engines, signal,
@@ -66,6 +71,23 @@ export const restoreCommand: CommandSpec = {
 };
 
 // --- internal ---
+
+/** Parses `old=new[,old2=new2]` into the mapping accumulated over repeated flags. */
+function renameArg(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const out = { ...previous };
+  const targets = new Set(Object.values(out));
+  for (const pair of value.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const [from, to, ...rest] = pair.split("=");
+    if (from === undefined || to === undefined || rest.length > 0 || !COLLECTION_NAME.test(from) || !COLLECTION_NAME.test(to)) {
+      throw new InvalidArgumentError(`expected OLD=NEW collection names (letters, digits, '-', '_', '.'), not ${JSON.stringify(pair)}.`);
+    }
+    if (from in out) throw new InvalidArgumentError(`collection '${from}' is renamed twice.`);
+    if (targets.has(to)) throw new InvalidArgumentError(`two collections would be restored as '${to}'.`);
+    out[from] = to;
+    targets.add(to);
+  }
+  return out;
+}
 
 function describe(plan: RestorePlanSummary): string {
   return plan.stores.map((s) => s.engine).join(", ") || "no store";

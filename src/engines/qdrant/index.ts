@@ -8,7 +8,7 @@
  * Snapshots are uncompressed tars of mostly binary vectors, so the artifact's preferred compression is `none`
  * (bench/qdrant measures what zstd buys); an operator's explicit `--compression` wins.
  */
-import { EngineError, IntegrityError, NotFoundError } from "../../core/errors.ts";
+import { EngineError, IntegrityError, NotFoundError, UsageError } from "../../core/errors.ts";
 import type { BackupContext, Compression, Engine, EngineInspection, EngineSection, RestoreContext } from "../engine.ts";
 import { QdrantClient, type QdrantClientOptions } from "./client.ts";
 import { assertSnapshotCompatible } from "./version.ts";
@@ -92,7 +92,7 @@ class QdrantEngine implements Engine {
       if (after !== before) throw new EngineError(`Collection '${name}' changed during its snapshot (${before} points, then ${after}): something writes to Qdrant during the backup.`, { hint: "Stop the writers (the worker and the app) and back up again." });
       artifacts.push(record);
       counts[`points:${name}`] = after;
-      collections[name] = { points_count: after, vectors_count: after, snapshot_name: snapshot.name, snapshot_checksum: snapshot.checksum ?? record.rawSha256, params: info.config.params };
+      collections[name] = { points_count: after, vectors_count: after * vectorsPerPoint(info.config.params), snapshot_name: snapshot.name, snapshot_checksum: snapshot.checksum ?? record.rawSha256, params: info.config.params };
       events.ok(`Collection '${name}': ${after} points`);
     }
     return { engine: "qdrant", version, artifacts, counts, details: { collections } };
@@ -103,6 +103,10 @@ class QdrantEngine implements Engine {
     const collections = recordsOf(section);
     for (const name of Object.keys(collections)) {
       if (!section.artifacts.some((a) => a.name === artifactName(name))) throw new IntegrityError(`The Qdrant section lists no snapshot artifact for '${name}'.`);
+    }
+    const unknown = Object.keys(this.options.rename ?? {}).filter((name) => !(name in collections));
+    if (unknown.length > 0) {
+      throw new UsageError(`--rename names ${unknown.map((n) => `'${n}'`).join(", ")}, which the backup does not hold.`, { hint: `The backup holds: ${Object.keys(collections).join(", ") || "no collection"}.` });
     }
     assertSnapshotCompatible(section.version, await this.client.version(signal));
   }
@@ -156,6 +160,13 @@ function recordsOf(section: EngineSection): Record<string, CollectionRecord> {
   const collections = section.details.collections;
   if (!collections || typeof collections !== "object") throw new IntegrityError("The Qdrant section has no collection records.");
   return collections as Record<string, CollectionRecord>;
+}
+
+/** Dense vectors per point: 1 for the unnamed vector, else one per name. */
+function vectorsPerPoint(params: Record<string, unknown>): number {
+  const vectors = params.vectors;
+  if (!vectors || typeof vectors !== "object") return 1;
+  return "size" in vectors ? 1 : Math.max(1, Object.keys(vectors).length);
 }
 
 function sorted(value: unknown): unknown {

@@ -1,20 +1,62 @@
 /** `stackvault bucket init`: create the backup bucket the way the seed describes. */
 import { Option } from "commander";
+import { requireSetting } from "../../config/require.ts";
+import { initBucket } from "../../stack/aws/bucket.ts";
 import type { CommandSpec } from "../command.ts";
-import { intArg, notAvailable } from "./shared.ts";
+import { table } from "../render/table.ts";
+import { intArg } from "./shared.ts";
 
 export const bucketInitCommand: CommandSpec = {
   path: ["bucket", "init"],
   summary: "create the backup bucket (versioning, encryption, lifecycle)",
   description:
-    "Creates the bucket in --region if it does not exist, turns on versioning and default encryption (AES256 or " +
-    "aws:kms), blocks public access, and applies a lifecycle rule for noncurrent versions and stale multipart " +
-    "uploads. Idempotent: running it again only fixes what differs.",
+    "Creates the bucket in --region if it does not exist, turns on versioning and default encryption (AES256, or " +
+    "aws:kms with --kms-key), blocks public access, adds a bucket policy statement that denies requests without TLS, " +
+    "and applies lifecycle rules for noncurrent versions and stale multipart uploads. Current backups are not " +
+    "expired by age unless --expire-days is given: `prune` applies the retention policy. Idempotent: a second run " +
+    "reports \"already configured\" for every setting and only fixes what differs.",
   groups: ["target"],
   options: () => [
+    new Option("--kms-key <id>", "encrypt with aws:kms and this key id, ARN or alias (default: AES256, or --s3-sse)"),
     new Option("--noncurrent-days <n>", "days noncurrent object versions are kept (default: 7)").argParser(intArg),
+    new Option("--abort-upload-days <n>", "days after which an unfinished multipart upload is aborted (default: 7)").argParser(intArg),
+    new Option("--expire-days <n>", "also expire current backups under stacks/ after N days (default: never; prune decides)").argParser(intArg),
   ],
   requires: ["bucket"],
-  examples: ["stackvault bucket init --bucket knowwhere-backups-715927975014 --region eu-west-1"],
-  run: async () => notAvailable("bucket init"),
+  examples: [
+    "stackvault bucket init --bucket knowwhere-backups-715927975014 --region eu-west-1",
+    "stackvault bucket init --bucket knowwhere-backups-715927975014 --region eu-west-1 --kms-key alias/backups",
+  ],
+  run: async (ctx, options) => {
+    const { config } = ctx;
+    const bucket = requireSetting(config, "bucket", "bucket init");
+    const kmsKey = typeof options.kmsKey === "string" ? options.kmsKey : config.s3.sse === "aws:kms" ? (config.s3.kmsKeyId ?? "") : undefined;
+    const result = await initBucket({
+      bucket,
+      region: config.region,
+      ...(config.s3.endpoint === undefined ? {} : { endpoint: config.s3.endpoint }),
+      ...(config.s3.forcePathStyle === undefined ? {} : { forcePathStyle: config.s3.forcePathStyle }),
+      encryption: kmsKey === undefined ? { algorithm: "AES256" } : { algorithm: "aws:kms", ...(kmsKey === "" ? {} : { kmsKeyId: kmsKey }) },
+      ...numberOption(options.noncurrentDays, "noncurrentDays"),
+      ...numberOption(options.abortUploadDays, "abortMultipartDays"),
+      ...numberOption(options.expireDays, "expireCurrentDays"),
+      signal: ctx.signal,
+    });
+    const text = [
+      `Bucket s3://${result.bucket} (${result.region}):`,
+      table(result.outcomes, [
+        { title: "SETTING", value: (o) => o.setting },
+        { title: "STATUS", value: (o) => o.status },
+        { title: "DETAIL", value: (o) => o.detail },
+      ], ""),
+      ...result.notes.map((n) => `Note: ${n}`),
+    ].join("\n");
+    ctx.render.result(result, text);
+  },
 };
+
+// --- internal ---
+
+function numberOption<K extends string>(value: unknown, key: K): Partial<Record<K, number>> {
+  return typeof value === "number" ? ({ [key]: value } as Record<K, number>) : {};
+}

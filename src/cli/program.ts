@@ -48,8 +48,12 @@ const GROUPS: readonly { name: string; summary: string; hidden?: boolean }[] = [
   { name: "agent", summary: "host side of remote runs", hidden: true },
 ];
 
-/** The package version (package.json sits two levels above both src/cli and dist/cli). */
+/** Set to the package version by the single-file bundle's build (`npm run build:bundle`); absent otherwise. */
+declare const STACKVAULT_BUNDLE_VERSION: string | undefined;
+
+/** The package version (package.json sits two levels above both src/cli and dist/cli; the bundle has it built in). */
 export function packageVersion(): string {
+  if (typeof STACKVAULT_BUNDLE_VERSION === "string") return STACKVAULT_BUNDLE_VERSION;
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
   return pkg.version ?? "0.0.0";
 }

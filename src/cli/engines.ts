@@ -2,12 +2,15 @@
  * The engines a command works with, built from the configuration (direct mode: stores reached by URL from
  * this process). Stores left out with `--skip-…` get no engine. Every engine is closed by a deferred step.
  */
-import { NotAvailableError } from "../core/errors.ts";
+import { ConfigError, NotAvailableError } from "../core/errors.ts";
 import type { Config } from "../config/schema.ts";
 import type { Engine, EngineName } from "../engines/engine.ts";
 import { createNeo4jEngine } from "../engines/neo4j/index.ts";
 import { createQdrantEngine } from "../engines/qdrant/index.ts";
 import { createRedisEngine } from "../engines/redis/index.ts";
+import type { RedisHostAccess } from "../engines/redis/file-restore.ts";
+import { localExecutor } from "../exec/local.ts";
+import { configuredServices } from "./services.ts";
 import { requireSecret } from "./secrets.ts";
 
 /** Per-run choices that are command flags rather than settings. */
@@ -39,6 +42,25 @@ export function requireDirectMode(config: Config, command: string): void {
 
 // --- internal ---
 
+/**
+ * The file restore mode in direct mode: this machine holds Redis's data directory (local executor), and the
+ * configured services controller (compose or systemd) stops and starts the Redis service (`--redis-service`).
+ */
+function redisHost(config: Config): RedisHostAccess {
+  const executor = localExecutor();
+  const services = configuredServices(config, executor, "restore");
+  if (services === undefined) {
+    throw new ConfigError("The Redis file restore mode stops and starts Redis through a services controller, and none is configured.", {
+      hint: "Use --services-controller compose or systemd (with --redis-service), or --redis-restore-mode live.",
+    });
+  }
+  return {
+    executor,
+    stopRedis: (signal) => services.controller.stop([config.services.redis], { signal, timeoutMs: services.stopTimeoutMs }),
+    ...(config.redis.dataDir === undefined ? {} : { dataDir: config.redis.dataDir }),
+  };
+}
+
 function createEngine(name: EngineName, config: Config, command: string, choices: EngineChoices): Engine {
   switch (name) {
     case "neo4j":
@@ -49,11 +71,16 @@ function createEngine(name: EngineName, config: Config, command: string, choices
         method: config.neo4j.method,
         password: requireSecret(config.secrets.neo4jPassword, "NEO4J_PASSWORD", "--neo4j-password-file", command),
       });
-    case "redis":
-      if (config.redis.restoreMode === "file") {
-        throw new NotAvailableError("The Redis `file` restore mode is not available yet in this version.", { hint: "Use --redis-restore-mode live (the default)." });
-      }
-      return createRedisEngine({ url: config.redis.url, ...(config.secrets.redisPassword ? { password: config.secrets.redisPassword } : {}) });
+    case "redis": {
+      const file = config.redis.restoreMode === "file" && command === "restore";
+      return createRedisEngine({
+        url: config.redis.url,
+        ...(config.secrets.redisPassword ? { password: config.secrets.redisPassword } : {}),
+        ...(config.redis.dbs.length > 0 ? { dbs: config.redis.dbs } : {}),
+        ...(config.redis.tlsCaFile === undefined ? {} : { tlsCaFile: config.redis.tlsCaFile }),
+        ...(file ? { restoreMode: "file" as const, host: redisHost(config) } : {}),
+      });
+    }
     case "qdrant":
       return createQdrantEngine({
         url: config.qdrant.url,

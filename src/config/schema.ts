@@ -59,6 +59,12 @@ const redis = z.strictObject({
   restoreMode: z.enum(["live", "file"]).default("live").meta({ description: "Redis restore mode", groups: ["stores"] }),
   /** File holding the Redis password (alternative to REDIS_PASSWORD or a password in the URL). @default undefined */
   passwordFile: z.string().min(1).optional().meta({ description: "file holding the Redis password (or set REDIS_PASSWORD)", groups: ["stores"] }),
+  /** Databases to count and restore (cache databases left out); empty means every database. The RDB stays whole. @default [] */
+  dbs: z.array(z.coerce.number<unknown>().int("expected database numbers").min(0).max(65535)).default([]).meta({ description: "Redis databases to back up and restore, comma-separated (default: all)", groups: ["stores"] }),
+  /** PEM file of the CA that signed the rediss:// server's certificate; unset trusts the system's CAs. @default undefined */
+  tlsCaFile: z.string().min(1).optional().meta({ description: "CA file for a rediss:// server's certificate", flag: "redis-tls-ca-file", groups: ["stores"] }),
+  /** Redis's data directory on the host for the file restore mode, when `CONFIG GET dir` is a path inside a container. @default undefined */
+  dataDir: z.string().min(1).optional().meta({ description: "Redis data directory on the host (file restore mode; default: the server's dir)", flag: "redis-data-dir", groups: ["stores"] }),
 });
 
 const s3 = z.strictObject({
@@ -83,6 +89,8 @@ const services = z.strictObject({
   composeProject: z.string().min(1).default("knowbase").meta({ description: "Docker Compose project", flag: "compose-project", groups: ["services"] }),
   /** The RQ worker service, stopped during backup and restore. @default "worker" */
   worker: z.string().min(1).default("worker").meta({ description: "worker service name", flag: "worker-service", groups: ["services"] }),
+  /** The Redis service, stopped and started by the file restore mode. @default "redis" */
+  redis: z.string().min(1).default("redis").meta({ description: "Redis service name (file restore mode)", flag: "redis-service", groups: ["services"] }),
   /** The application service, stopped during restore. @default "app" */
   app: z.string().min(1).default("app").meta({ description: "app service name", flag: "app-service", groups: ["services"] }),
   /** Also stop `app` during backup (it is always stopped during restore). @default false */

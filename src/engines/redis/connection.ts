@@ -2,6 +2,8 @@
  * Where and how to reach Redis: parsed from a `redis://` or `rediss://` URL, with the password kept out of
  * logs. Shared by the replication fetch (raw socket) and the command client (ioredis).
  */
+import net from "node:net";
+import type tls from "node:tls";
 import { Redis } from "ioredis";
 import { ConfigError } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";
@@ -15,6 +17,19 @@ export interface RedisConnectionOptions {
   tls: boolean;
   /** Verify the server certificate (rediss:// only). @default true */
   tlsRejectUnauthorized?: boolean;
+  /** PEM of the CA(s) to trust instead of the system's (rediss:// only). */
+  tlsCa?: Buffer | string;
+}
+
+/** The options of a TLS connection to `options` (certificate checked unless disabled, SNI for names). */
+export function tlsOptions(options: RedisConnectionOptions): tls.ConnectionOptions {
+  return {
+    host: options.host,
+    port: options.port,
+    servername: net.isIP(options.host) ? undefined : options.host,
+    rejectUnauthorized: options.tlsRejectUnauthorized ?? true,
+    ...(options.tlsCa === undefined ? {} : { ca: options.tlsCa }),
+  };
 }
 
 /** Parses `redis[s]://[user[:password]@]host[:port][/db]`; `password` overrides the URL's. @throws ConfigError */
@@ -55,7 +70,7 @@ export function commandClient(options: RedisConnectionOptions, db = 0): Redis {
     username: options.username,
     password: options.password,
     db,
-    tls: options.tls ? { rejectUnauthorized: options.tlsRejectUnauthorized ?? true, servername: options.host } : undefined,
+    tls: options.tls ? tlsOptions(options) : undefined,
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,

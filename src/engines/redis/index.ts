@@ -1,12 +1,19 @@
 /**
  * The Redis engine (issue "Redis engine"): backup streams a point-in-time RDB fetched over the replication
  * protocol (no SAVE, nothing written on the server with diskless sync); restore loads it live with pipelined
- * `RESTORE … ABSTTL` after verifying the whole file, then cleans RQ's state of workers that no longer exist.
+ * `RESTORE … ABSTTL` after verifying the whole file (or, in the file mode, replaces the RDB on the host and
+ * restarts Redis), then cleans RQ's state of workers that no longer exist.
+ *
+ * A database selection (`dbs`) keeps the RDB whole as Redis sent it (its CRC-64 intact, readable by any Redis
+ * tool); the selection is recorded in the manifest, counts cover only the selected databases, and a live
+ * restore loads only them.
  */
+import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
-import { EngineError, IntegrityError } from "../../core/errors.ts";
+import { ConfigError, EngineError, IntegrityError } from "../../core/errors.ts";
 import type { BackupContext, Engine, EngineInspection, EngineSection, RestoreContext, RestoreOutcome } from "../engine.ts";
 import { commandClient, parseRedisUrl, type RedisConnectionOptions } from "./connection.ts";
+import { type RedisHostAccess, fileRestore } from "./file-restore.ts";
 import { liveRestore } from "./live-restore.ts";
 import { fetchRdb } from "./replication.ts";
 import { type StartedJobPolicy, recoverRq, rqCounts } from "./rq.ts";
@@ -23,6 +30,12 @@ export interface RedisEngineOptions {
   dbs?: readonly number[];
   /** Verify the TLS certificate of a rediss:// server. @default true */
   tlsRejectUnauthorized?: boolean;
+  /** PEM file of the CA that signed a rediss:// server's certificate. @default the system's CAs */
+  tlsCaFile?: string;
+  /** `live`: RESTORE into the running server; `file`: replace the RDB on the host and restart. @default "live" */
+  restoreMode?: "live" | "file";
+  /** The host that runs Redis (required by the file mode). */
+  host?: RedisHostAccess;
   /** What happens to jobs a dead worker had started, after a restore. @default "requeue" */
   rqStartedJobs?: StartedJobPolicy;
 }
@@ -33,6 +46,10 @@ export function createRedisEngine(options: RedisEngineOptions): Engine {
 
 // --- internal ---
 
+function sum(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
 class RedisEngine implements Engine {
   readonly name = "redis" as const;
   private readonly options: RedisEngineOptions;
@@ -42,6 +59,14 @@ class RedisEngine implements Engine {
     this.options = options;
     this.connection = parseRedisUrl(options.url, options.password);
     if (options.tlsRejectUnauthorized !== undefined) this.connection.tlsRejectUnauthorized = options.tlsRejectUnauthorized;
+    if (options.tlsCaFile !== undefined) {
+      try {
+        this.connection.tlsCa = readFileSync(options.tlsCaFile);
+      } catch (err) {
+        throw new ConfigError(`Cannot read the Redis TLS CA file ${options.tlsCaFile}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    if (options.restoreMode === "file" && options.host === undefined) throw new ConfigError("The Redis file restore mode needs access to the host that runs Redis.");
   }
 
   async inspect({ signal }: { signal: AbortSignal }): Promise<EngineInspection> {
@@ -106,25 +131,38 @@ class RedisEngine implements Engine {
   async restore(section: EngineSection, ctx: RestoreContext): Promise<RestoreOutcome> {
     const recorded = Array.isArray(section.details.dbs) ? (section.details.dbs as number[]) : undefined;
     const dbs = this.options.dbs ?? recorded;
-    const result = await liveRestore({
-      connection: this.connection,
-      open: () => ctx.readArtifact(RDB_ARTIFACT),
-      purge: ctx.purge === true,
-      signal: ctx.signal,
-      events: ctx.events,
-      ...(dbs === undefined ? {} : { dbs }),
-    });
-    const total = Object.values(result.restored).reduce((a, b) => a + b, 0);
-    ctx.events.ok(`Redis: ${total} keys restored live${result.expired > 0 ? `, ${result.expired} skipped as expired` : ""}`);
-    const inBackup = Object.entries(section.counts).filter(([k]) => k.startsWith("keys:db")).reduce((n, [, v]) => n + v, 0);
-    if (dbs === undefined && total + result.expired !== inBackup) {
-      throw new EngineError(`The RDB held ${total + result.expired} keys; the manifest recorded ${inBackup}.`, { hint: "Something wrote to Redis during the backup; take a new backup with the writers stopped." });
+    const notBackedUp = recorded === undefined ? [] : (dbs ?? []).filter((db) => !recorded.includes(db));
+    if (notBackedUp.length > 0) {
+      throw new EngineError(`Database${notBackedUp.length > 1 ? "s" : ""} ${notBackedUp.join(", ")} ${notBackedUp.length > 1 ? "were" : "was"} not part of this backup (it holds ${recorded?.join(", ")}).`, { hint: "Choose databases of the backup with --redis-dbs." });
+    }
+    const open = (): Promise<Readable> => ctx.readArtifact(RDB_ARTIFACT);
+    let restored: Record<string, number>;
+    let expiredByDb: Record<string, number>;
+    if (this.options.restoreMode === "file" && this.options.host !== undefined) {
+      const result = await fileRestore({ connection: this.connection, host: this.options.host, open, purge: ctx.purge === true, signal: ctx.signal, events: ctx.events, ...(dbs === undefined ? {} : { dbs }) });
+      ({ restored, expiredByDb } = result);
+      ctx.events.ok(`Redis: ${sum(restored)} keys loaded from ${result.path}${sum(expiredByDb) > 0 ? `, ${sum(expiredByDb)} expired meanwhile` : ""}`);
+    } else {
+      const result = await liveRestore({ connection: this.connection, open, purge: ctx.purge === true, signal: ctx.signal, events: ctx.events, ...(dbs === undefined ? {} : { dbs }) });
+      ({ restored, expiredByDb } = result);
+      ctx.events.ok(`Redis: ${sum(restored)} keys restored live${result.expired > 0 ? `, ${result.expired} skipped as expired` : ""}`);
+    }
+    for (const [key, count] of Object.entries(restored)) {
+      const inBackup = section.counts[key];
+      const inFile = count + (expiredByDb[key] ?? 0);
+      if (inBackup !== undefined && inFile !== inBackup) {
+        throw new EngineError(`Database ${key.slice("keys:db".length)} of the RDB held ${inFile} keys; the manifest recorded ${inBackup}.`, { hint: "Something wrote to Redis during the backup; take a new backup with the writers stopped." });
+      }
     }
     const expectedCounts: Record<string, number> = {};
-    for (const key of Object.keys(result.restored)) {
+    for (const key of Object.keys(section.counts)) {
+      // A database of the backup left out of this restore keeps what it holds.
+      if (key.startsWith("keys:db") && !(key in restored)) expectedCounts[key] = await this.withClient((client) => client.dbsize(), Number(key.slice("keys:db".length)));
+    }
+    for (const key of Object.keys(restored)) {
       const db = Number(key.slice("keys:db".length));
       const loaded = await this.withClient((client) => client.dbsize(), db);
-      if (loaded !== result.restored[key]) throw new EngineError(`Redis database ${db} holds ${loaded} keys after the restore; ${result.restored[key]} were restored into it.`);
+      if (loaded !== restored[key]) throw new EngineError(`Redis database ${db} holds ${loaded} keys after the restore; ${restored[key]} were restored into it.`);
       const rq = await this.withClient((client) => recoverRq(client, this.options.rqStartedJobs ?? "requeue"), db);
       // RQ recovery removes stale worker keys on purpose (and may recreate a queue's list): count them in.
       expectedCounts[key] = await this.withClient((client) => client.dbsize(), db);

@@ -6,12 +6,13 @@
  */
 import type { Readable } from "node:stream";
 import type { Redis } from "ioredis";
-import { EngineError, IntegrityError } from "../../core/errors.ts";
+import { EngineError } from "../../core/errors.ts";
 import type { Emitter } from "../../core/events.ts";
 import { commandClient, type RedisConnectionOptions } from "./connection.ts";
 import { RespPipe, connectSocket, encodeCommand } from "./socket.ts";
 import { dumpPayload, parseRdbBatches } from "./rdb/parser.ts";
 import { rdbVersionOfServer, serverVersion } from "./server.ts";
+import { verifyRdb } from "./verify.ts";
 
 export interface LiveRestoreOptions {
   connection: RedisConnectionOptions;
@@ -33,6 +34,8 @@ export interface LiveRestoreResult {
   restored: Record<string, number>;
   /** Keys skipped because their absolute expiry had passed. */
   expired: number;
+  /** The same per database (`keys:db<n>`). */
+  expiredByDb: Record<string, number>;
   functions: number;
 }
 
@@ -44,16 +47,19 @@ export async function liveRestore(options: LiveRestoreOptions): Promise<LiveRest
   try {
     const version = await serverVersion(admin);
     const serverRdb = rdbVersionOfServer(version);
-    const verified = await verify(await options.open(), wanted, signal);
+    const verified = await verifyRdb(await options.open(), signal);
     if (verified.rdbVersion > serverRdb) {
       throw new EngineError(`The backup is an RDB of format ${verified.rdbVersion}, newer than this Redis ${version} reads (format ${serverRdb}).`, {
         hint: "Restore into a Redis at least as new as the one backed up, or use the file mode on a matching server.",
       });
     }
-    const dbs = [...(wanted ?? verified.dbs)].sort((a, b) => a - b);
+    const dbs = [...(wanted ?? verified.dbs.keys())].sort((a, b) => a - b);
     await purge(admin, dbs, wanted === undefined, options.purge);
-    const result: LiveRestoreResult = { rdbVersion: verified.rdbVersion, restored: {}, expired: 0, functions: 0 };
-    for (const db of dbs) result.restored[`keys:db${db}`] = 0;
+    const result: LiveRestoreResult = { rdbVersion: verified.rdbVersion, restored: {}, expired: 0, expiredByDb: {}, functions: 0 };
+    for (const db of dbs) {
+      result.restored[`keys:db${db}`] = 0;
+      result.expiredByDb[`keys:db${db}`] = 0;
+    }
     await load(options, wanted, result, admin);
     return result;
   } finally {
@@ -62,21 +68,6 @@ export async function liveRestore(options: LiveRestoreOptions): Promise<LiveRest
 }
 
 // --- internal ---
-
-async function verify(source: Readable, wanted: Set<number> | undefined, signal: AbortSignal): Promise<{ rdbVersion: number; dbs: Set<number> }> {
-  let rdbVersion = 0;
-  const dbs = new Set<number>();
-  let ended = false;
-  for await (const batch of parseRdbBatches(source, signal)) {
-    for (const record of batch) {
-      if (record.kind === "header") rdbVersion = record.version;
-      else if (record.kind === "key" && (wanted === undefined || wanted.has(record.db))) dbs.add(record.db);
-      else if (record.kind === "end") ended = true;
-    }
-  }
-  if (!ended) throw new IntegrityError("The RDB did not parse to its end.");
-  return { rdbVersion, dbs };
-}
 
 async function purge(admin: Redis, dbs: number[], all: boolean, allowed: boolean): Promise<void> {
   if (!allowed) {
@@ -114,6 +105,8 @@ async function load(options: LiveRestoreOptions, wanted: Set<number> | undefined
       if (record.kind !== "key" || (wanted !== undefined && !wanted.has(record.db))) continue;
       if (record.expireAtMs !== undefined && record.expireAtMs <= Date.now()) {
         result.expired++;
+        const name = `keys:db${record.db}`;
+        result.expiredByDb[name] = (result.expiredByDb[name] ?? 0) + 1;
         continue;
       }
       if (record.db !== db) {

@@ -6,12 +6,12 @@
 import net from "node:net";
 import tls from "node:tls";
 import { EngineError } from "../../core/errors.ts";
-import type { RedisConnectionOptions } from "./connection.ts";
+import { type RedisConnectionOptions, tlsOptions } from "./connection.ts";
 
 /** Connects; the socket is destroyed when `signal` aborts. @throws EngineError when unreachable. */
 export async function connectSocket(options: RedisConnectionOptions, signal: AbortSignal): Promise<net.Socket> {
   const socket = options.tls
-    ? tls.connect({ host: options.host, port: options.port, servername: net.isIP(options.host) ? undefined : options.host, rejectUnauthorized: options.tlsRejectUnauthorized ?? true })
+    ? tls.connect(tlsOptions(options))
     : net.connect({ host: options.host, port: options.port, signal });
   await new Promise<void>((resolve, reject) => {
     socket.once(options.tls ? "secureConnect" : "connect", () => resolve());

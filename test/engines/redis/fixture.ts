@@ -17,17 +17,18 @@ export function redisUrl(): string {
   return url;
 }
 
-export function client(db: number): Redis {
-  const url = new URL(redisUrl());
+/** A client of database `db` of the harness Redis, or of the server at `base`. */
+export function client(db: number, base: string = redisUrl()): Redis {
+  const url = new URL(base);
   url.pathname = `/${db}`;
   return new Redis(url.toString());
 }
 
 /** Fills the test databases with every type, small (listpack/intset) and big encodings, binary data, expiries. */
-export async function populate(): Promise<void> {
+export async function populate(base: string = redisUrl()): Promise<void> {
   const soon = Date.now() + 3_600_000;
   for (const db of TEST_DBS) {
-    const r = client(db);
+    const r = client(db, base);
     await r.flushdb();
     const p = r.pipeline();
     p.set(`str:${db}`, `value-${db}`);
@@ -50,7 +51,7 @@ export async function populate(): Promise<void> {
     await p.exec();
     await r.quit();
   }
-  const s = client(TEST_DBS[0]);
+  const s = client(TEST_DBS[0], base);
   for (let i = 0; i < 5000; i += 500) {
     const p = s.pipeline();
     for (let j = i; j < i + 500; j++) p.xadd("stream:big", "*", "n", String(j), "payload", "p".repeat(j % 40));
@@ -65,10 +66,10 @@ export async function populate(): Promise<void> {
 }
 
 /** Every key of the test databases with its type, value and absolute expiry (ms), as comparable text. */
-export async function snapshot(dbs: readonly number[] = TEST_DBS): Promise<Map<string, string>> {
+export async function snapshot(dbs: readonly number[] = TEST_DBS, base: string = redisUrl()): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const db of dbs) {
-    const r = client(db);
+    const r = client(db, base);
     for (const key of await r.keysBuffer("*")) {
       const type = await r.type(key);
       const expire = Number(await r.call("PEXPIRETIME", key));

@@ -104,7 +104,7 @@ async function requestBody(req: IncomingMessage, op: MatchedOperation, query: UR
       try {
         body = JSON.parse(raw.toString("utf8"));
       } catch (err) {
-        throw qdrantErrors.badRequest(`Json deserialize error: ${(err as Error).message}`);
+        throw new QdrantHttpError(400, `Json deserialize error: ${(err as Error).message}`);
       }
     }
   }

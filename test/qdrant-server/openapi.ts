@@ -51,6 +51,15 @@ export function loadOpenApi(file: string): OpenApiContract {
     }
     return fn;
   };
+  /** Follows `$ref`s into `components.schemas`, so scalar coercion sees the real type. */
+  const resolve = (schema: unknown): unknown => {
+    for (let depth = 0; depth < 8; depth++) {
+      const ref = (schema as { $ref?: string } | undefined)?.$ref;
+      if (!ref?.startsWith("#/components/schemas/")) return schema;
+      schema = spec.components.schemas[ref.slice("#/components/schemas/".length)];
+    }
+    return schema;
+  };
   const operationOf = (op: MatchedOperation): Operation => {
     const found = spec.paths[op.template]?.[op.method];
     if (!found) throw new Error(`no operation ${op.method} ${op.template}`);
@@ -77,7 +86,7 @@ export function loadOpenApi(file: string): OpenApiContract {
       for (const p of operation.parameters ?? []) {
         if (p.in === "path") {
           const v = validatorFor(`${op.operationId}:path:${p.name}`, p.schema);
-          if (!v(coerce(op.params[p.name] ?? "", p.schema))) details.push(`path parameter ${p.name}: ${describe(v.errors)}`);
+          if (!v(coerce(op.params[p.name] ?? "", resolve(p.schema)))) details.push(`path parameter ${p.name}: ${describe(v.errors)}`);
         }
         if (p.in !== "query") continue;
         const raw = query.get(p.name);
@@ -86,7 +95,7 @@ export function loadOpenApi(file: string): OpenApiContract {
           continue;
         }
         const v = validatorFor(`${op.operationId}:query:${p.name}`, p.schema);
-        if (!v(coerce(raw, p.schema))) details.push(`query parameter ${p.name}=${JSON.stringify(raw)}: ${describe(v.errors)}`);
+        if (!v(coerce(raw, resolve(p.schema)))) details.push(`query parameter ${p.name}=${JSON.stringify(raw)}: ${describe(v.errors)}`);
       }
       const content = operation.requestBody?.content;
       if (body !== undefined && !content) details.push("the operation takes no request body");

@@ -62,9 +62,12 @@ export function parseRedisUrl(url: string, password?: string): RedisConnectionOp
   return options;
 }
 
-/** An ioredis client on database `db`, connecting lazily, failing fast instead of retrying forever. */
+/**
+ * An ioredis client on database `db`, connecting lazily, failing fast instead of retrying forever. Its
+ * connection errors are kept for {@link connectionFailure} (ioredis rejects with a bare "Connection is closed").
+ */
 export function commandClient(options: RedisConnectionOptions, db = 0): Redis {
-  return new Redis({
+  const client = new Redis({
     host: options.host,
     port: options.port,
     username: options.username,
@@ -76,4 +79,27 @@ export function commandClient(options: RedisConnectionOptions, db = 0): Redis {
     enableOfflineQueue: true,
     retryStrategy: () => null,
   });
+  client.on("error", (err: Error) => {
+    if (!FAILURES.has(client)) FAILURES.set(client, err);
+  });
+  return client;
 }
+
+/** The connection error behind a failed command of a {@link commandClient}: the first one seen, else `err`. */
+export function connectionFailure(client: Redis, err: unknown): unknown {
+  return FAILURES.get(client) ?? err;
+}
+
+/** What to do about a failed connection: a TLS certificate problem names the CA option, anything else the URL. */
+export function connectionHint(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && TLS_CERT_ERRORS.test(code)) {
+    return "The server's TLS certificate is not trusted: pass the CA that signed it with --redis-tls-ca-file (and connect by the name or address the certificate carries).";
+  }
+  return "Check --redis-url and the password.";
+}
+
+// --- internal ---
+
+const FAILURES = new WeakMap<Redis, Error>();
+const TLS_CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;

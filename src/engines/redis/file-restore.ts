@@ -209,7 +209,6 @@ async function waitLoaded(connection: RedisConnectionOptions, timeoutMs: number,
   while (Date.now() < deadline) {
     signal.throwIfAborted();
     const client = commandClient(connection, 0);
-    client.on("error", () => undefined);
     try {
       await client.connect();
       if ((await client.ping()) === "PONG") {

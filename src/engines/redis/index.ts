@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { ConfigError, EngineError, IntegrityError } from "../../core/errors.ts";
 import type { BackupContext, Engine, EngineInspection, EngineSection, RestoreContext, RestoreOutcome } from "../engine.ts";
-import { commandClient, parseRedisUrl, type RedisConnectionOptions } from "./connection.ts";
+import { commandClient, connectionFailure, connectionHint, parseRedisUrl, type RedisConnectionOptions } from "./connection.ts";
 import { type RedisHostAccess, fileRestore } from "./file-restore.ts";
 import { liveRestore } from "./live-restore.ts";
 import { fetchRdb } from "./replication.ts";
@@ -190,9 +190,10 @@ class RedisEngine implements Engine {
     try {
       await client.connect();
       return await body(client);
-    } catch (err) {
+    } catch (thrown) {
+      const err = thrown instanceof Error && "exitCode" in thrown ? thrown : connectionFailure(client, thrown);
       if (err instanceof Error && !("exitCode" in err)) {
-        throw new EngineError(`Redis at ${this.connection.host}:${this.connection.port} failed: ${err.message}`, { cause: err, hint: "Check --redis-url and the password." });
+        throw new EngineError(`Redis at ${this.connection.host}:${this.connection.port} failed: ${err.message}`, { cause: err, hint: connectionHint(err) });
       }
       throw err;
     } finally {

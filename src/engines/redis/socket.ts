@@ -6,7 +6,7 @@
 import net from "node:net";
 import tls from "node:tls";
 import { EngineError } from "../../core/errors.ts";
-import { type RedisConnectionOptions, tlsOptions } from "./connection.ts";
+import { type RedisConnectionOptions, connectionHint, tlsOptions } from "./connection.ts";
 
 /** Connects; the socket is destroyed when `signal` aborts. @throws EngineError when unreachable. */
 export async function connectSocket(options: RedisConnectionOptions, signal: AbortSignal): Promise<net.Socket> {
@@ -15,7 +15,7 @@ export async function connectSocket(options: RedisConnectionOptions, signal: Abo
     : net.connect({ host: options.host, port: options.port, signal });
   await new Promise<void>((resolve, reject) => {
     socket.once(options.tls ? "secureConnect" : "connect", () => resolve());
-    socket.once("error", (err) => reject(new EngineError(`Cannot reach Redis at ${options.host}:${options.port}: ${err.message}`, { cause: err })));
+    socket.once("error", (err) => reject(new EngineError(`Cannot reach Redis at ${options.host}:${options.port}: ${err.message}`, { cause: err, hint: connectionHint(err) })));
   });
   socket.setNoDelay(true);
   const abort = (): void => void socket.destroy(signal.reason as Error);

@@ -5,7 +5,7 @@
  */
 import { Readable } from "node:stream";
 import { createHash } from "node:crypto";
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import { Emitter } from "../../../src/core/events.ts";
 import type { ArtifactRecord, ArtifactSpec, BackupContext, RestoreContext } from "../../../src/engines/engine.ts";
 
@@ -18,17 +18,17 @@ export function redisUrl(): string {
 }
 
 /** A client of database `db` of the harness Redis, or of the server at `base`. */
-export function client(db: number, base: string = redisUrl()): Redis {
+export function client(db: number, base: string = redisUrl(), options: RedisOptions = {}): Redis {
   const url = new URL(base);
   url.pathname = `/${db}`;
-  return new Redis(url.toString());
+  return new Redis(url.toString(), options);
 }
 
 /** Fills the test databases with every type, small (listpack/intset) and big encodings, binary data, expiries. */
-export async function populate(base: string = redisUrl()): Promise<void> {
+export async function populate(base: string = redisUrl(), options: RedisOptions = {}): Promise<void> {
   const soon = Date.now() + 3_600_000;
   for (const db of TEST_DBS) {
-    const r = client(db, base);
+    const r = client(db, base, options);
     await r.flushdb();
     const p = r.pipeline();
     p.set(`str:${db}`, `value-${db}`);
@@ -51,7 +51,7 @@ export async function populate(base: string = redisUrl()): Promise<void> {
     await p.exec();
     await r.quit();
   }
-  const s = client(TEST_DBS[0], base);
+  const s = client(TEST_DBS[0], base, options);
   for (let i = 0; i < 5000; i += 500) {
     const p = s.pipeline();
     for (let j = i; j < i + 500; j++) p.xadd("stream:big", "*", "n", String(j), "payload", "p".repeat(j % 40));

@@ -132,6 +132,14 @@ const ssh = z.strictObject({
   acceptNewHostKey: z.boolean().default(false).meta({ description: "accept and pin an unknown host key", flag: "accept-new-host-key", groups: ["host"] }),
 });
 
+/** Remote runs (`--host`): what the host-side run needs on the host. */
+const remote = z.strictObject({
+  /** Node.js binary on the host that runs the agent bundle (22 or newer). @default "node" */
+  node: z.string().min(1).default("node").meta({ description: "Node.js binary on the host for --host runs (22 or newer)", flag: "host-node", groups: ["host"] }),
+  /** Folder on the host where the agent bundle is kept, one file per version (`~` is the remote user's home). @default "~/.cache/stackvault" */
+  cacheDir: z.string().min(1).default("~/.cache/stackvault").meta({ description: "folder on the host for the agent bundle", flag: "host-cache-dir", groups: ["host"] }),
+});
+
 /** The whole configuration (before secrets are resolved). */
 export const configSchema = z.strictObject({
   /** Stack name (the CloudFormation stack); names the backup folder `stacks/{stack}/`. @default undefined */
@@ -160,6 +168,7 @@ export const configSchema = z.strictObject({
   services: services.prefault({}),
   retention: retention.prefault({}),
   ssh: ssh.prefault({}),
+  remote: remote.prefault({}),
   lock: z.strictObject({
     /** Seconds a run's stack lock stays valid without renewal; an expired lock is taken over and reported. @default 900 */
     leaseSeconds: seconds.default(900).meta({ description: "stack lock lease in seconds", flag: "lock-lease", groups: ["lock"] }),

@@ -2,8 +2,8 @@
  * One collection of the Qdrant test server on disk: `collection.json` (config and payload indexes, replaced
  * atomically: write to a temporary file, then rename) and `points.log` (append-only records, see
  * `records.ts`). Points are read into memory on first use (lazily), so a server with many collections starts
- * fast; memory is then about 4 bytes per vector dimension per point plus the payload JSON. Writes are
- * serialised per collection.
+ * fast; memory is then about 4 bytes per vector dimension per point plus the payload JSON, kept as encoded
+ * records and decoded when read. Writes are serialised per collection.
  */
 import { createReadStream } from "node:fs";
 import { appendFile, readFile, rename, truncate, writeFile, stat } from "node:fs/promises";
@@ -11,7 +11,7 @@ import path from "node:path";
 import type { CollectionMeta } from "./config.ts";
 import { compareIds, matchesFilter } from "./points.ts";
 import type { PointId, StoredPoint } from "./points.ts";
-import { decodeRecords, encodeDelete, encodeUpsert } from "./records.ts";
+import { decodeHeader, decodeRecord, encodeDelete, encodeUpsert, splitRecords } from "./records.ts";
 
 /** File names inside a collection folder. */
 export const META_FILE = "collection.json";
@@ -22,7 +22,8 @@ export class Collection {
   readonly name: string;
   readonly dir: string;
   meta: CollectionMeta;
-  private points: Map<PointId, StoredPoint> | undefined;
+  /** Point id → its encoded upsert record. */
+  private points: Map<PointId, Buffer> | undefined;
   private order: PointId[] | undefined;
   private operations = 0;
   private tail: Promise<unknown> = Promise.resolve();
@@ -33,20 +34,21 @@ export class Collection {
     this.meta = meta;
   }
 
-  /** Opens the collection stored in `dir`. */
-  static async open(name: string, dir: string): Promise<Collection> {
+  /** Opens the collection stored in `dir`; `points` (its encoded records, when the caller has them) saves a read. */
+  static async open(name: string, dir: string, points?: Map<PointId, Buffer>): Promise<Collection> {
     const meta = JSON.parse(await readFile(path.join(dir, META_FILE), "utf8")) as CollectionMeta;
-    return new Collection(name, dir, meta);
+    const collection = new Collection(name, dir, meta);
+    if (points) collection.points = points;
+    return collection;
   }
 
-  /** Writes a new collection folder's files (the caller renames the folder into place). */
-  static async write(dir: string, meta: CollectionMeta, points: Iterable<StoredPoint>): Promise<void> {
+  /** Writes a new collection folder's files from encoded upsert records (the caller renames the folder into place). */
+  static async write(dir: string, meta: CollectionMeta, records: Iterable<Buffer>): Promise<void> {
     await writeFile(path.join(dir, META_FILE), JSON.stringify(meta, null, 2));
     const batch: Buffer[] = [];
     let size = 0;
     await writeFile(path.join(dir, POINTS_FILE), "");
-    for (const point of points) {
-      const record = encodeUpsert(point);
+    for (const record of records) {
       batch.push(record);
       size += record.length;
       if (size > 8 * 1024 * 1024) {
@@ -76,11 +78,12 @@ export class Collection {
   /** Upserts (replaces whole points); returns the operation number. */
   async upsert(points: StoredPoint[]): Promise<number> {
     const all = await this.load();
-    await appendFile(path.join(this.dir, POINTS_FILE), Buffer.concat(points.map(encodeUpsert)));
-    for (const p of points) {
+    const records = points.map(encodeUpsert);
+    await appendFile(path.join(this.dir, POINTS_FILE), Buffer.concat(records));
+    points.forEach((p, i) => {
       if (!all.has(p.id)) this.order = undefined;
-      all.set(p.id, p);
-    }
+      all.set(p.id, records[i] ?? encodeUpsert(p));
+    });
     return this.operations++;
   }
 
@@ -101,17 +104,25 @@ export class Collection {
 
   /** One point, or undefined. */
   async get(id: PointId): Promise<StoredPoint | undefined> {
-    return (await this.load()).get(id);
+    const record = (await this.load()).get(id);
+    return record ? decode(record) : undefined;
   }
 
   /** Points in Qdrant's id order, starting at `offset` (inclusive), keeping those that match `filter`. */
   async *ordered(offset?: PointId, filter?: unknown): AsyncGenerator<StoredPoint> {
+    for await (const record of this.orderedRecords(offset)) {
+      if (filter === undefined || filter === null || matchesFilter(decodeHeader(record), filter)) yield decode(record);
+    }
+  }
+
+  /** The encoded upsert records in Qdrant's id order, starting at `offset` (inclusive). */
+  async *orderedRecords(offset?: PointId): AsyncGenerator<Buffer> {
     const all = await this.load();
     this.order ??= [...all.keys()].sort(compareIds);
     for (const id of this.order) {
       if (offset !== undefined && compareIds(id, offset) < 0) continue;
-      const point = all.get(id);
-      if (point && matchesFilter(point, filter)) yield point;
+      const record = all.get(id);
+      if (record) yield record;
     }
   }
 
@@ -120,18 +131,29 @@ export class Collection {
     const all = await this.load();
     if (filter === undefined || filter === null) return all.size;
     let n = 0;
-    for (const p of all.values()) if (matchesFilter(p, filter)) n++;
+    for (const record of all.values()) if (matchesFilter(decodeHeader(record), filter)) n++;
     return n;
   }
 
+  /** How many points have a value (not null) for each of `fields`. */
+  async valueCounts(fields: string[]): Promise<Record<string, number>> {
+    const counts = Object.fromEntries(fields.map((f) => [f, 0]));
+    if (fields.length === 0) return counts;
+    for (const record of (await this.load()).values()) {
+      const { payload } = decodeHeader(record);
+      for (const f of fields) if (payload[f] !== undefined && payload[f] !== null) counts[f] = (counts[f] ?? 0) + 1;
+    }
+    return counts;
+  }
+
   /** Reads `points.log` once; a torn record at its end (interrupted write) is cut off. */
-  async load(): Promise<Map<PointId, StoredPoint>> {
+  private async load(): Promise<Map<PointId, Buffer>> {
     if (this.points) return this.points;
     const file = path.join(this.dir, POINTS_FILE);
-    const points = new Map<PointId, StoredPoint>();
+    const points = new Map<PointId, Buffer>();
     const state = { trailing: 0 };
-    for await (const record of decodeRecords(createReadStream(file, { highWaterMark: 1024 * 1024 }), state)) {
-      if (record.op === "u") points.set(record.point.id, record.point);
+    for await (const record of splitRecords(createReadStream(file, { highWaterMark: 1024 * 1024 }), state)) {
+      if (record.op === "u") points.set(record.id, record.bytes);
       else points.delete(record.id);
       this.operations++;
     }
@@ -139,4 +161,12 @@ export class Collection {
     this.points ??= points;
     return this.points;
   }
+}
+
+// --- internal ---
+
+function decode(record: Buffer): StoredPoint {
+  const decoded = decodeRecord(record);
+  if (decoded.op !== "u") throw new Error(`a collection keeps upserts only, found a ${decoded.op} record`);
+  return decoded.point;
 }

@@ -14,12 +14,12 @@ export async function recoverCollection(store: Store, name: string, file: string
   const content = await readSnapshot(file);
   const existing = store.find(name);
   if (!existing) {
-    await store.install(name, content.meta, content.points.values());
+    await store.install(name, content.meta, content.points);
     return;
   }
   await existing.exclusive(async () => {
     const why = incompatibility(existing.meta.config, content.meta.config);
     if (why) throw qdrantErrors.badInput(why);
-    await store.install(name, content.meta, content.points.values());
+    await store.install(name, content.meta, content.points);
   });
 }

@@ -42,18 +42,15 @@ export function collectionRoutes(state: ServerState): Record<string, RouteHandle
 
     get_collection: async (ctx) => {
       const collection = store.get(name(ctx));
-      const all = await collection.load();
+      const fields = Object.keys(collection.meta.payload_schema);
+      const counts = await collection.valueCounts(fields);
       const payloadSchema: Record<string, unknown> = {};
-      for (const [field, spec] of Object.entries(collection.meta.payload_schema)) {
-        let points = 0;
-        for (const p of all.values()) if (p.payload[field] !== undefined && p.payload[field] !== null) points++;
-        payloadSchema[field] = { ...spec, points };
-      }
+      for (const [field, spec] of Object.entries(collection.meta.payload_schema)) payloadSchema[field] = { ...spec, points: counts[field] ?? 0 };
       return ok(ctx, {
         status: "green",
         optimizer_status: "ok",
         indexed_vectors_count: 0,
-        points_count: all.size,
+        points_count: await collection.count(),
         segments_count: 1,
         config: collection.meta.config,
         payload_schema: payloadSchema,

@@ -8,8 +8,7 @@
  *   0/points.bin          shard 0: every point as a binary record (records.ts), in Qdrant's id order
  *
  * The content is deterministic (fixed mtime, owner and mode; ordered points), so the same collection gives the
- * same bytes. Writing streams point by point (memory: one encoded record at a time); reading keeps the points
- * of the archive in memory, as the collection will hold them anyway.
+ * same bytes. Points are written and read as the encoded records collections keep in memory anyway.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -20,8 +19,8 @@ import tar from "tar-stream";
 import type { Collection } from "./collection.ts";
 import type { CollectionMeta, CollectionConfigJson } from "./config.ts";
 import { qdrantErrors } from "./http.ts";
-import type { PointId, StoredPoint } from "./points.ts";
-import { decodeRecords, encodeUpsert } from "./records.ts";
+import type { PointId } from "./points.ts";
+import { splitRecords } from "./records.ts";
 
 /** What `POST /collections/{name}/snapshots` reports. */
 export interface SnapshotInfo {
@@ -35,13 +34,14 @@ export interface SnapshotInfo {
 export interface SnapshotContent {
   version: string;
   meta: CollectionMeta;
-  points: Map<PointId, StoredPoint>;
+  /** Point id → encoded upsert record (see records.ts). */
+  points: Map<PointId, Buffer>;
 }
 
 /** Writes a snapshot of `collection` to `file` (through `file.tmp` and a rename) plus `file.checksum`. */
 export async function writeSnapshot(collection: Collection, version: string, file: string): Promise<{ size: number; checksum: string }> {
-  const points: StoredPoint[] = [];
-  for await (const p of collection.ordered()) points.push(p);
+  const records: Buffer[] = [];
+  for await (const record of collection.orderedRecords()) records.push(record);
   const pack = tar.pack();
   const hash = createHash("sha256");
   let size = 0;
@@ -60,10 +60,10 @@ export async function writeSnapshot(collection: Collection, version: string, fil
   await addEntry(pack, "version.info", Buffer.from(version));
   await addEntry(pack, "config.json", Buffer.from(JSON.stringify(collection.meta.config, null, 2)));
   await addEntry(pack, "payload_index.json", Buffer.from(JSON.stringify(collection.meta.payload_schema, null, 2)));
-  // A tar header needs the entry size first: encode once to measure, again to write (never all at once).
-  const total = points.reduce((sum, p) => sum + encodeUpsert(p).length, 0);
+  // A tar header needs the entry size first: the records are already encoded, so it is their sum.
+  const total = records.reduce((sum, r) => sum + r.length, 0);
   const entry = pack.entry({ ...FIXED, name: "0/points.bin", size: total });
-  for (const point of points) if (!entry.write(encodeUpsert(point))) await once(entry, "drain");
+  for (const record of records) if (!entry.write(record)) await once(entry, "drain");
   const finished = once(entry, "finish");
   entry.end(undefined);
   await finished;
@@ -84,13 +84,16 @@ export async function readSnapshot(file: string): Promise<SnapshotContent> {
   let version: string | undefined;
   let config: CollectionConfigJson | undefined;
   let payloadSchema: CollectionMeta["payload_schema"] = {};
-  const points = new Map<PointId, StoredPoint>();
+  const points = new Map<PointId, Buffer>();
   try {
     for await (const entry of extract) {
       const name = entry.header.name;
       if (name === "0/points.bin") {
         const state = { trailing: 0 };
-        for await (const record of decodeRecords(entry as AsyncIterable<Buffer>, state)) if (record.op === "u") points.set(record.point.id, record.point);
+        for await (const record of splitRecords(entry as AsyncIterable<Buffer>, state)) {
+          if (record.op !== "u") throw new Error(`0/points.bin holds a ${record.op} record`);
+          points.set(record.id, record.bytes);
+        }
         if (state.trailing > 0) throw new Error("0/points.bin ends inside a record");
         continue;
       }

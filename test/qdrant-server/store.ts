@@ -15,7 +15,7 @@ import path from "node:path";
 import { Collection } from "./collection.ts";
 import type { CollectionMeta } from "./config.ts";
 import { qdrantErrors } from "./http.ts";
-import type { StoredPoint } from "./points.ts";
+import type { PointId } from "./points.ts";
 
 /** All collections of one data folder. */
 export class Store {
@@ -72,19 +72,22 @@ export class Store {
   /** Creates an empty collection; Qdrant's 409 when it exists. */
   async create(name: string, meta: CollectionMeta): Promise<void> {
     if (this.collections.has(name)) throw qdrantErrors.collectionExists(name);
-    await this.install(name, meta, []);
+    await this.install(name, meta, new Map());
   }
 
-  /** Replaces (or creates) a collection with `points`: the new folder is complete before the old one goes. */
-  async install(name: string, meta: CollectionMeta, points: Iterable<StoredPoint>): Promise<Collection> {
+  /**
+   * Replaces (or creates) a collection with `points` (id → encoded upsert record): the new folder is complete
+   * before the old one goes.
+   */
+  async install(name: string, meta: CollectionMeta, points: Map<PointId, Buffer>): Promise<Collection> {
     const building = this.tmpPath("collection");
     await mkdir(building);
-    await Collection.write(building, meta, points);
+    await Collection.write(building, meta, points.values());
     const final = this.collectionDir(name);
     const old = this.collections.get(name);
     if (old) await rename(final, path.join(this.dataDir, "collections", `.old-${randomBytes(6).toString("hex")}`));
     await rename(building, final);
-    const collection = await Collection.open(name, final);
+    const collection = await Collection.open(name, final, points);
     this.collections.set(name, collection);
     await this.sweep();
     return collection;

@@ -1,7 +1,8 @@
 /**
  * `npm run demo` — the whole cycle on real local services, as an operator would run it:
  *
- *   1. start the local services (Neo4j + APOC, Redis with RQ jobs in every state; the others the harness runs);
+ *   1. start the local services (Neo4j + APOC, the Qdrant test server, Redis with RQ jobs in every state; the
+ *      others the harness runs);
  *   2. load the reference KnowWhere dataset;
  *   3. `stackvault backup` to a local folder target;
  *   4. wipe the stores;
@@ -20,11 +21,9 @@ import neo4j from "neo4j-driver";
 import { Redis } from "ioredis";
 import { diffFingerprints, stackFingerprint } from "../test/fixtures/compare/index.ts";
 import type { StackCoordinates } from "../test/fixtures/compare/index.ts";
+import { qdrant } from "../test/fixtures/qdrant-data.ts";
 import { seedStack, wipeNeo4j } from "../test/fixtures/seed.ts";
 
-/** The stores this version backs up and restores; the others are loaded but left out with `--skip-…`. */
-const STORES = ["neo4j", "redis"] as const;
-const ALL = ["neo4j", "qdrant", "redis"] as const;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({ options: { scale: { type: "string", default: "1" }, keep: { type: "boolean", default: false } } });
@@ -35,17 +34,18 @@ say("Starting the local services");
 run(process.execPath, [path.join(root, "test/harness/cli.ts"), "start"]);
 const env = readEnv(path.join(root, ".cache/services/env"));
 
-const coords: StackCoordinates = {};
-if (STORES.includes("neo4j" as never)) coords.neo4j = { uri: env.NEO4J_URI!, user: env.NEO4J_USER!, password: env.NEO4J_PASSWORD! };
-if (STORES.includes("redis" as never)) coords.redis = { url: env.REDIS_URL!, databases: [0, 1, 2] };
+const coords: StackCoordinates = {
+  neo4j: { uri: env.NEO4J_URI!, user: env.NEO4J_USER!, password: env.NEO4J_PASSWORD! },
+  qdrant: { url: env.QDRANT_URL! },
+  redis: { url: env.REDIS_URL!, databases: [0, 1, 2] },
+};
 
-say(`Loading the reference KnowWhere dataset (scale ${scale}) into ${STORES.join(", ")}`);
+say(`Loading the reference KnowWhere dataset (scale ${scale}) into Neo4j, Qdrant and Redis`);
 await seedStack(coords, { scale, seed: 42, rq: { python: env.RQ_PYTHON!, jobsDir: env.RQ_JOBS_MODULE! }, log: (m) => console.log(`  ${m}`) });
 const before = await stackFingerprint(coords);
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "stackvault-demo-"));
-const skips = ALL.filter((s) => !STORES.includes(s as never)).map((s) => `--skip-${s}`);
-const common = ["--stack", "KnowWhere-Demo", "--target", `file://${dir}`, "--neo4j-uri", env.NEO4J_URI!, "--redis-url", env.REDIS_URL!, "--services-controller", "none", ...skips];
+const common = ["--stack", "KnowWhere-Demo", "--target", `file://${dir}`, "--neo4j-uri", env.NEO4J_URI!, "--qdrant-url", env.QDRANT_URL!, "--redis-url", env.REDIS_URL!, "--services-controller", "none"];
 const cliEnv: NodeJS.ProcessEnv = { ...process.env, NEO4J_PASSWORD: env.NEO4J_PASSWORD! };
 delete cliEnv.REDIS_PASSWORD;
 
@@ -72,7 +72,6 @@ if (differences.length > 0) {
 }
 for (const [store, fp] of Object.entries(after)) console.log(`  ✓ ${store}: identical (${Object.entries(fp.counts).map(([k, v]) => `${v} ${k}`).join(", ")})`);
 if (all.some(rq)) console.log(`  ✓ RQ: jobs of the worker that was gone are queued again and stale worker keys removed (${all.filter(rq).length} bookkeeping keys changed)`);
-if (skips.length > 0) console.log(`  (${skips.map((s) => s.slice(7)).join(" and ")} not part of this version's backup yet)`);
 console.log("\nDemo passed: backup, wipe and restore gave back identical content.");
 
 // --- internal ---
@@ -94,6 +93,11 @@ async function wipe(c: StackCoordinates): Promise<void> {
     const redis = new Redis(c.redis.url);
     await redis.flushall();
     redis.disconnect();
+  }
+  if (c.qdrant) {
+    for (const { name } of ((await qdrant(c.qdrant, "GET", "/collections")) as { collections: { name: string }[] }).collections) {
+      await qdrant(c.qdrant, "DELETE", `/collections/${encodeURIComponent(name)}`);
+    }
   }
   if (c.neo4j) {
     const driver = neo4j.driver(c.neo4j.uri, neo4j.auth.basic(c.neo4j.user, c.neo4j.password));

@@ -2,20 +2,26 @@
  * Benchmark of the backup pipeline (not a test; run on demand):
  *
  *   scripts/with-node node bench/pipeline/run.ts [--size-mib 1024] [--seed 1] [--compressions zstd,none]
+ *     [--repeat 1] [--block-mib 4] [--parallelism N]
  *
  * Generates deterministic dump-like Cypher (cached under the user cache folder, keyed by seed, size and
- * generator version), then in the same run:
+ * generator version), then, `--repeat` times in a row (so that a burst of load on a shared machine hits
+ * every row alike):
  *   - stackvault: file → compress + sha256 of raw and stored bytes → local-folder target (atomic put, fsync),
  *     in a child process, reporting MiB/s of raw input and peak RSS;
  *     and the same into a plain file (no fsync), to separate the target's durability cost;
- *   - the peer: `zstd -3 -c < input | cat > file` on the same bytes, and the same followed by `sync file`
- *     (wall time, and peak RSS of the largest process by /usr/bin/time).
+ *   - the peers: `zstd -3 | cat > file` (one thread, as zstd runs by default), the same with `sync file`,
+ *     and `zstd -3 -T2 | cat > file` (two threads, as the pipeline uses two cores).
  * It checks that the pipeline's raw sha256 is the input's and that `zstd -t` accepts the stored file.
  *
  * With the `S3_*` variables of the test services set (`.cache/services/env`), also:
  *   - stackvault zstd and none → the S3 target (multipart, default part size and queue);
- *   - the peers: `aws s3 cp file` of the raw bytes and `zstd -3 | aws s3 cp -` (Debian `awscli` when
- *     installed as /usr/bin/aws, else the `aws` on PATH). The bucket must exist.
+ *   - the peers: `aws s3 cp file` of the raw bytes, `zstd -3 | aws s3 cp -` and `zstd -3 -T2 | aws s3 cp -`
+ *     (Debian's `awscli` at /usr/bin/aws when installed, else the `aws` on PATH; the run prints which).
+ *     The bucket must exist.
+ *
+ * It prints the machine's load average at the start and the end, a table (median and best MiB/s over the
+ * repeats), the ratios to the peers, and which of issue 3's goals the run met.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
@@ -23,6 +29,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateDump, GENERATOR_VERSION } from "./generate.ts";
+import { printReport, type Measure, type Row } from "./report.ts";
 
 const SINK_NAMES: Record<string, string> = { local: "local target", file: "plain file", s3: "S3 target" };
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,6 +37,9 @@ const args = parseArgs(process.argv.slice(2));
 const size = Number(args["size-mib"] ?? 1024) * 1024 * 1024;
 const seed = Number(args["seed"] ?? 1);
 const compressions = (args["compressions"] ?? "zstd,none").split(",");
+const repeat = Math.max(1, Number(args["repeat"] ?? 1));
+const blockBytes = args["block-mib"] === undefined ? "" : String(Number(args["block-mib"]) * 1024 * 1024);
+const parallelism = args["parallelism"] ?? "";
 
 const cacheDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "stackvault", "bench");
 mkdirSync(cacheDir, { recursive: true });
@@ -50,32 +60,37 @@ spawnSync("cat", [input], { stdio: ["ignore", "ignore", "inherit"] });
 const work = mkdtempSync(path.join(os.tmpdir(), "stackvault-bench-"));
 const s3 = s3Coordinates();
 const aws = existsSync("/usr/bin/aws") ? "/usr/bin/aws" : "aws";
-const rows: string[] = [];
+const rows = new Map<string, Row>();
+const loadAtStart = loadAverage();
 try {
-  console.log(`node ${process.version}, ${os.cpus().length} CPUs, ${firstLine("zstd", ["--version"])}`);
+  console.log(`node ${process.version}, ${os.availableParallelism()} CPUs, ${firstLine("zstd", ["--version"])}`);
+  if (s3) console.log(`aws: ${aws} (${firstLine(aws, ["--version"])})`);
+  console.log(`load average at start: ${loadAtStart}`);
   const sinks = ["local", "file", ...(s3 ? ["s3"] : [])];
-  for (const compression of compressions) {
-    for (const sink of compression === "zstd" ? sinks : sinks.filter((k) => k !== "file")) {
-      const r = pipelineRun(compression, sink);
-      rows.push(row(`stackvault ${compression} → ${SINK_NAMES[sink]}`, r.seconds, r.storedBytes, r.maxRssKiB, r.cpuSeconds));
+  for (let round = 1; round <= repeat; round++) {
+    if (repeat > 1) console.log(`round ${round} of ${repeat} (load average ${loadAverage()})`);
+    for (const compression of compressions) {
+      for (const sink of compression === "zstd" ? sinks : sinks.filter((k) => k !== "file")) {
+        record(`stackvault ${compression} → ${SINK_NAMES[sink]}`, `${compression}:${sink}`, pipelineRun(compression, sink));
+      }
+    }
+    const peerOut = path.join(work, "peer.zst");
+    record("zstd -3 | cat > file", "peer:zstd", peer(["sh", "-c", 'zstd -3 -q -c < "$1" | cat > "$2"', "sh", input, peerOut], peerOut));
+    record("zstd -3 | cat > file; sync file", "peer:zstd-sync", peer(["sh", "-c", 'zstd -3 -q -c < "$1" | cat > "$2" && sync "$2"', "sh", input, peerOut], peerOut));
+    record("zstd -3 -T2 | cat > file", "peer:zstd-T2", peer(["sh", "-c", 'zstd -3 -T2 -q -c < "$1" | cat > "$2"', "sh", input, peerOut], peerOut));
+    if (s3) {
+      const url = `s3://${s3.bucket}/bench-peer-${process.pid}`;
+      const env = { ...process.env, AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey, AWS_DEFAULT_REGION: "us-east-1" };
+      const cp = `"${aws}" --endpoint-url "${s3.endpoint}" s3 cp --only-show-errors`;
+      record("aws s3 cp file (raw)", "peer:aws", peer(["sh", "-c", `${cp} "$1" "${url}/raw"`, "sh", input], undefined, env));
+      record("zstd -3 | aws s3 cp -", "peer:zstd-aws", peer(["sh", "-c", `zstd -3 -q -c < "$1" | ${cp} - "${url}/zst"`, "sh", input], undefined, env));
+      record("zstd -3 -T2 | aws s3 cp -", "peer:zstd-T2-aws", peer(["sh", "-c", `zstd -3 -T2 -q -c < "$1" | ${cp} - "${url}/zst"`, "sh", input], undefined, env));
+      spawnSync(aws, ["--endpoint-url", s3.endpoint, "s3", "rm", "--recursive", "--only-show-errors", `${url}/`], { env, stdio: "inherit" });
     }
   }
-  const peerOut = path.join(work, "peer.zst");
-  rows.push(peer("zstd -3 | cat > file", ["sh", "-c", 'zstd -3 -q -c < "$1" | cat > "$2"', "sh", input, peerOut], peerOut));
-  rows.push(peer("zstd -3 | cat > file; sync file", ["sh", "-c", 'zstd -3 -q -c < "$1" | cat > "$2" && sync "$2"', "sh", input, peerOut], peerOut));
-  if (s3) {
-    console.log(firstLine(aws, ["--version"]));
-    const url = `s3://${s3.bucket}/bench-peer-${process.pid}`;
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey, AWS_DEFAULT_REGION: "us-east-1" };
-    const cp = `"${aws}" --endpoint-url "${s3.endpoint}" s3 cp --only-show-errors`;
-    rows.push(peer("aws s3 cp file (raw)", ["sh", "-c", `${cp} "$1" "${url}/raw"`, "sh", input], undefined, env));
-    rows.push(peer("zstd -3 | aws s3 cp -", ["sh", "-c", `zstd -3 -q -c < "$1" | ${cp} - "${url}/zst"`, "sh", input], undefined, env));
-    spawnSync(aws, ["--endpoint-url", s3.endpoint, "s3", "rm", "--recursive", "--only-show-errors", `${url}/`], { env, stdio: "inherit" });
-  }
-  console.log(`\ninput: ${mib(size)} MiB, sha256 ${inputSha.slice(0, 16)}…, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
-  console.log(`${"run".padEnd(36)} ${"MiB/s".padStart(8)} ${"seconds".padStart(8)} ${"CPU s".padStart(8)} ${"stored MiB".padStart(11)} ${"ratio".padStart(6)} ${"peak RSS MiB".padStart(13)}`);
-  for (const line of rows) console.log(line);
-  console.log("\nMiB/s are of raw input. Peer CPU is summed over the shell's children, RSS is the largest child's.");
+  console.log(`\ninput: ${mib(size)} MiB, sha256 ${inputSha.slice(0, 16)}…; load average at start ${loadAtStart}, at end ${loadAverage()} (${os.availableParallelism()} CPUs)`);
+  if (blockBytes || parallelism) console.log(`pipeline options: block ${blockBytes || "default"} bytes, parallelism ${parallelism || "default"}`);
+  printReport({ rows, size, cpus: os.availableParallelism(), s3: s3 !== undefined });
   if (!s3) console.log("S3 rows skipped: set S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET (.cache/services/env).");
 } finally {
   rmSync(work, { recursive: true, force: true });
@@ -85,10 +100,16 @@ try {
 
 interface ChildResult { seconds: number; storedBytes: number; rawSha256: string; file?: string; maxRssKiB: number; cpuSeconds: number }
 
+function record(name: string, key: string, measure: Measure): void {
+  const row = rows.get(key) ?? { name, key, runs: [] };
+  row.runs.push(measure);
+  rows.set(key, row);
+}
+
 /** One pipeline run in a child process; checks the raw hash (and the zstd file when it is local). */
-function pipelineRun(compression: string, sink: string): ChildResult {
+function pipelineRun(compression: string, sink: string): Measure {
   const dir = sink === "s3" ? `bench-${process.pid}-${compression}` : path.join(work, `${compression}-${sink}`);
-  const child = spawnSync(process.execPath, [path.join(here, "child.ts"), input, dir, compression, sink], {
+  const child = spawnSync(process.execPath, [path.join(here, "child.ts"), input, dir, compression, sink, blockBytes, parallelism], {
     encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
   });
   if (child.status !== 0) throw new Error(`pipeline run (${compression} → ${sink}) failed with status ${child.status}`);
@@ -103,20 +124,20 @@ function pipelineRun(compression: string, sink: string): ChildResult {
   } else {
     rmSync(dir, { recursive: true, force: true });
   }
-  return r;
+  return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, storedBytes: r.storedBytes, rssKiB: r.maxRssKiB };
 }
 
-/** Runs a peer command under /usr/bin/time; `out` is the file whose size is the stored size (else the input's). */
-function peer(name: string, argv: string[], out: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+/** Runs a peer command under /usr/bin/time; `out` is the file whose size is the stored size (none when streamed). */
+function peer(argv: string[], out: string | undefined, env: NodeJS.ProcessEnv = process.env): Measure {
   const timeFile = path.join(work, "time.txt");
   const started = process.hrtime.bigint();
   const run = spawnSync("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, ...argv], { stdio: "inherit", env });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (run.status !== 0) throw new Error(`${name} failed`);
+  if (run.status !== 0) throw new Error(`${argv.join(" ")} failed`);
   const [rss = 0, user = 0, sys = 0] = (readFileSync(timeFile, "utf8").trim().split("\n").at(-1) ?? "").split(" ").map(Number);
-  const stored = out === undefined ? size : statSync(out).size;
+  const stored = out === undefined ? undefined : statSync(out).size;
   if (out !== undefined) rmSync(out);
-  return row(name, seconds, name.includes("zstd") && out === undefined ? Number.NaN : stored, rss, user + sys);
+  return { seconds, cpuSeconds: user + sys, storedBytes: stored, rssKiB: rss };
 }
 
 function s3Coordinates(): { endpoint: string; accessKey: string; secretKey: string; bucket: string } | undefined {
@@ -125,14 +146,14 @@ function s3Coordinates(): { endpoint: string; accessKey: string; secretKey: stri
   return { endpoint, accessKey, secretKey, bucket };
 }
 
+/** The 1, 5 and 15 minute load averages as the kernel prints them in /proc/loadavg. */
+function loadAverage(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(" ");
+}
+
 function firstLine(command: string, argv: string[]): string {
   const r = spawnSync(command, argv, { encoding: "utf8" });
   return `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n")[0] ?? command;
-}
-
-function row(name: string, seconds: number, stored: number, rssKiB: number, cpuSeconds: number): string {
-  const storedCols = Number.isNaN(stored) ? `${"-".padStart(11)} ${"-".padStart(6)}` : `${mib(stored).toFixed(1).padStart(11)} ${(size / stored).toFixed(2).padStart(6)}`;
-  return `${name.padEnd(36)} ${(mib(size) / seconds).toFixed(0).padStart(8)} ${seconds.toFixed(2).padStart(8)} ${cpuSeconds.toFixed(2).padStart(8)} ${storedCols} ${(rssKiB / 1024).toFixed(0).padStart(13)}`;
 }
 
 function mib(bytes: number): number {

@@ -33,6 +33,10 @@ export interface BackupPipelineOptions<T> {
   compression: Compression;
   /** Codec level; defaults to the compression's default (zstd 3, gzip 6). */
   level?: number;
+  /** Raw bytes per independently compressed block (zstd, gzip). @default DEFAULT_BLOCK_BYTES (4 MiB) */
+  blockBytes?: number;
+  /** Blocks compressed at the same time (zstd, gzip). @default defaultParallelism() (2 or 3) */
+  parallelism?: number;
   /** Where the compressed bytes go, typically `(body, o) => target.put(key, body, o)`. */
   store: StoreFunction<T>;
   /** Cancels the run: every stage is destroyed and the run rejects with `CancelledError`. */
@@ -59,10 +63,14 @@ export interface PipelineResult<T> {
  * Streams `source` through compression and hashing into `store`, and resolves with sizes and hashes once the
  * store resolved.
  *
+ * Compression cuts the raw stream into blocks compressed in parallel on the thread pool (see
+ * `block-compressor.ts`) while the main thread hashes, so one artifact uses every core up to `parallelism`.
+ *
  * Memory: bounded whatever the artifact's size — about a dozen chunks of {@link STAGE_HIGH_WATER_MARK} (64 KiB)
- * held in the stages' buffers, plus the codec's working memory (a few MiB for zstd level 3, whose window is
- * 2 MiB; about 300 KiB for gzip), plus what `store` buffers (the S3 target documents its part buffers).
- * A slow store slows the source down instead of filling memory.
+ * held in the stages' buffers, plus the block compressor's blocks (about `(parallelism + 1) × blockBytes × 2`
+ * and a few MiB of codec context per block in flight: about 40 MiB with the defaults), plus what `store`
+ * buffers (the S3 target documents its part buffers). A slow store slows the source down instead of filling
+ * memory; the source runs at most about `(parallelism + 1) × blockBytes` ahead of the store.
  *
  * Errors: the first failure of any stage (source, codec, store) or the signal rejects the run; every other
  * stage is then destroyed and `store`'s signal aborts, and the run settles only once `store` has settled, so
@@ -106,7 +114,7 @@ export async function runBackupPipeline<T>(options: BackupPipelineOptions<T>): P
   const stored = options.compression === "none" ? raw : new Meter({ onBytes: tick });
   const stages = stored === raw
     ? [new Coalesce(), raw]
-    : [new Coalesce(), raw, createCompressor(options.compression, options.level === undefined ? {} : { level: options.level }), stored];
+    : [new Coalesce(), raw, createCompressor(options.compression, { level: options.level, blockBytes: options.blockBytes, parallelism: options.parallelism }), stored];
 
   try {
     const flowing = pipeline([source, ...stages], { signal: controller.signal });
@@ -136,3 +144,4 @@ export async function runBackupPipeline<T>(options: BackupPipelineOptions<T>): P
     if (!source.destroyed && failed) source.destroy();
   }
 }
+

@@ -1,12 +1,15 @@
 /**
  * Compression stages: zstd (the default), gzip (the seed's `.gz` files, readable by `gunzip`) and none.
  *
- * Everything here is a node:zlib stream: the (de)compression work runs on libuv's thread pool, off the main
- * thread, so it overlaps with hashing and with the target's I/O. Each stage holds at most its codec's working
- * memory plus one high-water mark of input and of output (see {@link STAGE_HIGH_WATER_MARK}).
+ * Compression cuts the stream into independent blocks compressed in parallel (see `block-compressor.ts`);
+ * decompression is one node:zlib stream. Either way the codec work runs on libuv's thread pool, off the main
+ * thread, so it overlaps with hashing and with the target's I/O.
  */
 import { PassThrough, type Transform } from "node:stream";
+import { promisify } from "node:util";
 import zlib from "node:zlib";
+import { BlockCompressor, type BlockCodec } from "./block-compressor.ts";
+import { ZstdFrameSplitter } from "./zstd-frames.ts";
 
 /** Compression applied to an artifact as stored (same values as the engine contract's `Compression`). */
 export type Compression = "zstd" | "gzip" | "none";
@@ -21,8 +24,8 @@ export const COMPRESSIONS: readonly Compression[] = ["zstd", "gzip", "none"];
  * file. Level 3 is where more CPU stops paying.
  *
  * zstd's own worker threads (`ZSTD_c_nbWorkers`) are not used: node's zstd stream fails with
- * `ERR_STREAM_PUSH_AFTER_EOF` when they are on (Node 24.21). Compression runs on one thread-pool thread while
- * hashing runs on the main thread, so one artifact still uses two cores.
+ * `ERR_STREAM_PUSH_AFTER_EOF` when they are on (Node 24.21). Blocks compressed in parallel as separate frames
+ * use the cores instead.
  */
 export const DEFAULT_ZSTD_LEVEL = 3;
 
@@ -42,45 +45,70 @@ export const STAGE_HIGH_WATER_MARK = 64 * 1024;
 export interface CompressOptions {
   /** Codec level; defaults to {@link DEFAULT_ZSTD_LEVEL} or {@link DEFAULT_GZIP_LEVEL}. Ignored for `none`. */
   level?: number;
+  /** Raw bytes per independently compressed block. @default DEFAULT_BLOCK_BYTES (4 MiB) */
+  blockBytes?: number;
+  /** Blocks compressed at the same time. @default defaultParallelism() (2 or 3) */
+  parallelism?: number;
 }
 
 /**
- * Returns a fresh compressing stream. zstd frames carry zstd's content checksum (as the `zstd` command does
- * by default), so `zstd -t` can check a downloaded file without stackvault.
+ * Returns a fresh compressing stream: a {@link BlockCompressor} for zstd and gzip (a series of independent
+ * zstd frames or gzip members, one per block), a pass-through for `none`. zstd frames carry zstd's content
+ * checksum and size (as the `zstd` command writes them), so `zstd -t` can check a downloaded file without
+ * stackvault.
  */
 export function createCompressor(compression: Compression, options: CompressOptions = {}): Transform {
+  const blocks = { blockBytes: options.blockBytes, parallelism: options.parallelism };
   switch (compression) {
     case "zstd":
-      return zlib.createZstdCompress({
-        chunkSize: STAGE_HIGH_WATER_MARK,
-        params: {
-          [zlib.constants.ZSTD_c_compressionLevel]: options.level ?? DEFAULT_ZSTD_LEVEL,
-          [zlib.constants.ZSTD_c_checksumFlag]: 1,
-        },
-      });
+      return new BlockCompressor({ ...blocks, codec: zstdBlockCodec(options.level ?? DEFAULT_ZSTD_LEVEL) });
     case "gzip":
-      return zlib.createGzip({ chunkSize: STAGE_HIGH_WATER_MARK, level: options.level ?? DEFAULT_GZIP_LEVEL });
+      return new BlockCompressor({ ...blocks, codec: gzipBlockCodec(options.level ?? DEFAULT_GZIP_LEVEL) });
     case "none":
       return new PassThrough({ highWaterMark: STAGE_HIGH_WATER_MARK });
   }
 }
 
 /**
- * Returns a fresh decompressing stream. Corrupted or truncated input makes it fail with a zlib error; the
- * restore side turns that into an `IntegrityError` naming the artifact.
+ * Returns fresh stages that decompress when piped in order. They read every frame (zstd) or member (gzip) of
+ * a concatenation, as the block compressor writes them. Corrupted or truncated input makes the last stage
+ * fail with a zlib error, or for zstd the first one with a frame-structure error; the restore side turns
+ * either into an `IntegrityError` naming the artifact.
  */
-export function createDecompressor(compression: Compression): Transform {
+export function createDecompressionStages(compression: Compression): Transform[] {
   switch (compression) {
     case "zstd":
-      return zlib.createZstdDecompress({ chunkSize: STAGE_HIGH_WATER_MARK });
+      // node's zstd stream stops at the first frame end inside one write and drops the rest (nodejs/node#64741):
+      // the splitter hands it each frame's end at the end of a write.
+      return [new ZstdFrameSplitter(), zlib.createZstdDecompress({ chunkSize: STAGE_HIGH_WATER_MARK })];
     case "gzip":
-      return zlib.createGunzip({ chunkSize: STAGE_HIGH_WATER_MARK });
+      return [zlib.createGunzip({ chunkSize: STAGE_HIGH_WATER_MARK })];
     case "none":
-      return new PassThrough({ highWaterMark: STAGE_HIGH_WATER_MARK });
+      return [new PassThrough({ highWaterMark: STAGE_HIGH_WATER_MARK })];
   }
 }
 
 /** True when `value` names a supported compression. */
 export function isCompression(value: unknown): value is Compression {
   return typeof value === "string" && (COMPRESSIONS as readonly string[]).includes(value);
+}
+
+// --- internal ---
+
+const zstdCompress = promisify(zlib.zstdCompress);
+const gzip = promisify(zlib.gzip);
+
+/**
+ * Output buffer size of the one-shot codecs: 1 MiB, so that a 4 MiB block of text comes back in one or two
+ * thread-pool round trips (zlib's default of 16 KiB costs dozens, each waiting for the busy main thread).
+ */
+const BLOCK_OUTPUT_CHUNK = 1024 * 1024;
+
+function zstdBlockCodec(level: number): BlockCodec {
+  const params = { [zlib.constants.ZSTD_c_compressionLevel]: level, [zlib.constants.ZSTD_c_checksumFlag]: 1 };
+  return (block) => zstdCompress(block, { params, chunkSize: BLOCK_OUTPUT_CHUNK });
+}
+
+function gzipBlockCodec(level: number): BlockCodec {
+  return (block) => gzip(block, { level, chunkSize: BLOCK_OUTPUT_CHUNK });
 }

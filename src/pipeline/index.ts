@@ -4,3 +4,5 @@ export * from "./hash.ts";
 export * from "./backup.ts";
 export * from "./restore.ts";
 export * from "./coalesce.ts";
+export * from "./block-compressor.ts";
+export * from "./zstd-frames.ts";

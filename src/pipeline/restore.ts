@@ -4,7 +4,7 @@
  */
 import { addAbortSignal, pipeline, Readable } from "node:stream";
 import { IntegrityError, isStackvaultError } from "../core/errors.ts";
-import { createDecompressor, STAGE_HIGH_WATER_MARK, type Compression } from "./compression.ts";
+import { createDecompressionStages, STAGE_HIGH_WATER_MARK, type Compression } from "./compression.ts";
 import { Meter } from "./hash.ts";
 import { Coalesce } from "./coalesce.ts";
 import { normalizeError, isAbortError } from "./errors.ts";
@@ -62,7 +62,7 @@ export function openVerifiedStream(stored: Readable, options: VerifiedStreamOpti
       if (sha256 !== options.storedSha256) throw hashError(name, "stored object", sha256, options.storedSha256);
     },
   });
-  const decompressor = createDecompressor(options.compression);
+  const decompressors = createDecompressionStages(options.compression);
   const rawMeter = new Meter({
     onChunk: (bytes) => {
       if (options.rawBytes !== undefined && bytes > options.rawBytes) {
@@ -80,12 +80,14 @@ export function openVerifiedStream(stored: Readable, options: VerifiedStreamOpti
   });
 
   let decodeError: unknown;
-  decompressor.once("error", (err) => {
-    decodeError ??= err;
-  });
+  for (const stage of decompressors) {
+    stage.once("error", (err) => {
+      decodeError ??= err;
+    });
+  }
   if (options.signal !== undefined) addAbortSignal(options.signal, stored);
   // Failures reach the consumer through rawMeter, which the pipeline destroys with the first error.
-  pipeline(stored, new Coalesce(), storedMeter, decompressor, rawMeter, () => {});
+  pipeline([stored, new Coalesce(), storedMeter, ...decompressors, rawMeter], () => {});
 
   const mapError = (err: unknown): unknown => {
     if (isStackvaultError(err)) return err;

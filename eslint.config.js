@@ -15,6 +15,7 @@ const allowed = {
   services: ["core", "exec"],
   plans: ["core", "config", "engines", "targets", "pipeline", "manifest", "exec", "services"],
   stack: ["core", "config", "plans", "targets", "exec", "services", "engines", "pipeline", "manifest"],
+  remote: ["core", "config", "exec"],
   cli: null,
 };
 const folders = Object.keys(allowed);

@@ -5,6 +5,7 @@
 import type { Config } from "../config/schema.ts";
 import type { Renderer } from "./render/index.ts";
 import type { Io } from "./io.ts";
+import type { ConfirmOptions } from "./prompt.ts";
 
 export interface CommandContext {
   /** The merged, validated, frozen configuration. */
@@ -19,4 +20,9 @@ export interface CommandContext {
   readonly io: Io;
   /** Registers a clean-up step; steps run in reverse order after `run`, success or not, errors joined. */
   defer(cleanup: () => Promise<void> | void): void;
+  /**
+   * Asks the operator before destructive work, like `prompt.ts`'s `confirm` (the default when absent); the
+   * host side of a remote run asks the operator's terminal through its channel instead.
+   */
+  confirm?(question: string, options: ConfirmOptions): Promise<void>;
 }

@@ -96,9 +96,9 @@ test("a command whose engine is not in this version exits with the documented co
   assert.match(r.stderr, /`cost` is not available yet in this version\./);
   assert.equal(r.stdout, "");
   assert.ok(!hasStackTrace(r.stderr), r.stderr);
-  const remote = await runCli(["backup", "--stack", "dev", "--target", `file://${cwd}`, "--host", "ssh://ec2-user@10.0.0.1"], { cwd });
+  const remote = await runCli(["backup", "--stack", "dev", "--target", `file://${cwd}`, "--host", "ssm://i-0123456789abcdef0"], { cwd });
   assert.equal(remote.code, EXIT_CODES.notAvailable);
-  assert.match(remote.stderr, /on the remote host\) is not available yet/);
+  assert.match(remote.stderr, /through SSM \(--host ssm:\/\/i-0123456789abcdef0\) are not available yet/);
   const demo = await runCli(["demo"], { cwd });
   assert.equal(demo.code, EXIT_CODES.notAvailable);
   assert.match(demo.stderr, /`stackvault demo` runs from a checkout.*\n.*npm run demo/);

@@ -4,7 +4,8 @@ import { formatBytes } from "../../core/format.ts";
 import { localExecutor } from "../../exec/local.ts";
 import { runBackup } from "../../plans/backup.ts";
 import type { CommandSpec } from "../command.ts";
-import { configuredEngines, requireDirectMode } from "../engines.ts";
+import { configuredEngines } from "../engines.ts";
+import { runOnConfiguredHost } from "../host-run.ts";
 import { packageVersion } from "../program.ts";
 import { configuredServices } from "../services.ts";
 import { openConfiguredTarget } from "../target.ts";
@@ -26,7 +27,7 @@ export const backupCommand: CommandSpec = {
   ],
   run: async (ctx, options) => {
     const { config, signal } = ctx;
-    requireDirectMode(config, "backup");
+    if (await runOnConfiguredHost(ctx, "backup", options)) return;
     const stack = config.stack ?? "";
     const events = new Emitter(ctx.render.sink);
     const target = await openConfiguredTarget(config, "backup");

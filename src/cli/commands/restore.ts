@@ -8,7 +8,8 @@ import { formatBytes } from "../../core/format.ts";
 import { localExecutor } from "../../exec/local.ts";
 import { runRestore } from "../../plans/restore.ts";
 import type { RestorePlanSummary } from "../../plans/restore.ts";
-import { configuredEngines, requireDirectMode } from "../engines.ts";
+import { configuredEngines } from "../engines.ts";
+import { runOnConfiguredHost } from "../host-run.ts";
 import { confirm } from "../prompt.ts";
 import { configuredServices } from "../services.ts";
 import { openConfiguredTarget } from "../target.ts";
@@ -41,7 +42,7 @@ export const restoreCommand: CommandSpec = {
       throw new UsageError("`restore` needs --latest or --backup-id ID.", { hint: "Run `stackvault list --stack NAME` to see the backups." });
     }
     const { config, signal } = ctx;
-    requireDirectMode(config, "restore");
+    if (await runOnConfiguredHost(ctx, "restore", options)) return;
     const rename = options.rename as Record<string, string> | undefined;
     if (rename && config.skip.qdrant) throw new UsageError("--rename names Qdrant collections, but Qdrant is left out (--skip-qdrant).");
     const stack = config.stack ?? "";
@@ -58,7 +59,7 @@ export const restoreCommand: CommandSpec = {
       lock: { leaseMs: config.lock.leaseSeconds * 1000 },
       dryRun: options.dryRun === true,
       confirm: async (plan) => {
-        await confirm(`Replace the data of ${describe(plan)} in stack '${stack}' with backup ${plan.fromStack}/${plan.backupId}?`, { yes: options.yes === true, signal });
+        await (ctx.confirm ?? confirm)(`Replace the data of ${describe(plan)} in stack '${stack}' with backup ${plan.fromStack}/${plan.backupId}?`, { yes: options.yes === true, signal });
         return true;
       },
     });

@@ -26,6 +26,8 @@ export class Collection {
   private points: Map<PointId, Buffer> | undefined;
   private order: PointId[] | undefined;
   private operations = 0;
+  /** Last answer of {@link valueCounts}, until the next write. */
+  private counted: { fields: string; counts: Record<string, number> } | undefined;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(name: string, dir: string, meta: CollectionMeta) {
@@ -80,6 +82,7 @@ export class Collection {
     const all = await this.load();
     const records = points.map(encodeUpsert);
     await appendFile(path.join(this.dir, POINTS_FILE), Buffer.concat(records));
+    this.counted = undefined;
     points.forEach((p, i) => {
       if (!all.has(p.id)) this.order = undefined;
       all.set(p.id, records[i] ?? encodeUpsert(p));
@@ -92,6 +95,7 @@ export class Collection {
     const all = await this.load();
     const present = ids.filter((id) => all.has(id));
     if (present.length > 0) await appendFile(path.join(this.dir, POINTS_FILE), Buffer.concat(present.map(encodeDelete)));
+    this.counted = undefined;
     for (const id of present) all.delete(id);
     if (present.length > 0) this.order = undefined;
     return this.operations++;
@@ -135,14 +139,17 @@ export class Collection {
     return n;
   }
 
-  /** How many points have a value (not null) for each of `fields`. */
+  /** How many points have a value (not null) for each of `fields`; remembered until the next write. */
   async valueCounts(fields: string[]): Promise<Record<string, number>> {
+    const key = JSON.stringify(fields);
+    if (this.counted?.fields === key) return { ...this.counted.counts };
     const counts = Object.fromEntries(fields.map((f) => [f, 0]));
     if (fields.length === 0) return counts;
     for (const record of (await this.load()).values()) {
       const { payload } = decodeHeader(record);
       for (const f of fields) if (payload[f] !== undefined && payload[f] !== null) counts[f] = (counts[f] ?? 0) + 1;
     }
+    this.counted = { fields: key, counts: { ...counts } };
     return counts;
   }
 

@@ -149,6 +149,19 @@ test("a checksum mismatch is 400 and changes nothing: neither the collection nor
   assert.equal(malformed.status, 422);
 });
 
+test("a file that is not a snapshot archive is 400 and changes nothing", async () => {
+  await makeCollection("solid", 6, 12);
+  const before = await allPoints(server.url, "solid");
+  const garbage = Buffer.from("this is not a tar archive at all".repeat(40));
+  const answer = await upload("solid", garbage, "garbage.snapshot", `checksum=${sha256(garbage)}`);
+  assert.equal(answer.status, 400);
+  assert.match(String((answer.json.status as { error: string }).error), /Invalid snapshot archive/);
+  assert.deepEqual(await allPoints(server.url, "solid"), before);
+  const truncated = (await download("solid", (await result<Description>(server.url, "POST", "/collections/solid/snapshots")).name)).bytes.subarray(0, 3000);
+  assert.equal((await upload("solid-copy", truncated, "cut.snapshot", "")).status, 400);
+  assert.equal((await call(server.url, "GET", "/collections/solid-copy")).status, 404);
+});
+
 test("a snapshot with another vector configuration or shard count is 400 over an existing collection", async () => {
   await makeCollection("shape", 10, 8);
   const before = await allPoints(server.url, "shape");

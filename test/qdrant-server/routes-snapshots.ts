@@ -39,8 +39,10 @@ export function snapshotRoutes(state: ServerState): Record<string, RouteHandler>
           await mkdir(dir, { recursive: true });
           const at = new Date();
           const snapshot = snapshotName(collection.name, store.peerId, at);
-          const { size, checksum } = await writeSnapshot(collection, state.version, path.join(dir, snapshot));
-          return { name: snapshot, creation_time: creationTime(at), size, checksum };
+          const file = path.join(dir, snapshot);
+          const { size, checksum } = await writeSnapshot(collection, state.version, file);
+          // Like Qdrant, the reported time is the file's, so create and list agree.
+          return { name: snapshot, creation_time: creationTime((await stat(file)).mtime), size, checksum };
         }),
       );
     },

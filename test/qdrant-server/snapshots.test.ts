@@ -88,7 +88,7 @@ test("wait=false answers 202 accepted and the snapshot appears afterwards", asyn
   assert.equal(answer.status, 202);
   assert.equal(answer.json.status, "accepted");
   let list: Description[] = [];
-  for (let i = 0; i < 50 && list.length === 0; i++) {
+  for (let i = 0; i < 500 && list.length === 0; i++) {
     list = await result<Description[]>(server.url, "GET", "/collections/later/snapshots");
     if (list.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -9,8 +9,8 @@ import type { Redis } from "ioredis";
 import { EngineError } from "../../core/errors.ts";
 import type { Emitter } from "../../core/events.ts";
 import { commandClient, type RedisConnectionOptions } from "./connection.ts";
-import { RespPipe, connectSocket, encodeCommand } from "./socket.ts";
-import { dumpPayload, parseRdbBatches } from "./rdb/parser.ts";
+import { RespPipe, connectSocket } from "./socket.ts";
+import { dumpPayload, parseRdbRaw } from "./rdb/parser.ts";
 import { rdbVersionOfServer, serverVersion } from "./server.ts";
 import { verifyRdb } from "./verify.ts";
 
@@ -93,38 +93,46 @@ async function load(options: LiveRestoreOptions, wanted: Set<number> | undefined
   const pipe = new RespPipe(await connectSocket(options.connection, options.signal), options.maxInFlightBytes ?? 32 * 1024 * 1024);
   try {
     const { username, password } = options.connection;
-    if (password !== undefined) await pipe.send(encodeCommand(username === undefined ? ["AUTH", password] : ["AUTH", username, password]), "AUTH");
+    if (password !== undefined) pipe.command(username === undefined ? ["AUTH", password] : ["AUTH", username, password]);
     let db = -1;
     let rdbVersion = 0;
-    for await (const batch of parseRdbBatches(await options.open(), options.signal)) for (const record of batch) {
-      if (record.kind === "header") rdbVersion = record.version;
-      if (record.kind === "function") {
-        await admin.call("FUNCTION", "RESTORE", dumpPayload(record.payload, rdbVersion), "REPLACE");
-        result.functions++;
-      }
-      if (record.kind !== "key" || (wanted !== undefined && !wanted.has(record.db))) continue;
-      if (record.expireAtMs !== undefined && record.expireAtMs <= Date.now()) {
-        result.expired++;
-        const name = `keys:db${record.db}`;
-        result.expiredByDb[name] = (result.expiredByDb[name] ?? 0) + 1;
-        continue;
-      }
-      if (record.db !== db) {
-        db = record.db;
-        await pipe.send(encodeCommand(["SELECT", db]), `SELECT ${db}`);
-      }
-      const command = encodeCommand(["RESTORE", record.key, record.expireAtMs ?? 0, dumpPayload(record.payload, rdbVersion), "REPLACE", "ABSTTL"]);
-      const { key } = record;
-      if (pipe.push(command, () => `to RESTORE the key '${printable(key)}' in database ${record.db}`)) await pipe.room();
+    let restored = 0;
+    let expired = 0;
+    const settle = (): void => {
+      if (db < 0) return;
       const name = `keys:db${db}`;
-      result.restored[name] = (result.restored[name] ?? 0) + 1;
+      result.restored[name] = (result.restored[name] ?? 0) + restored;
+      result.expiredByDb[name] = (result.expiredByDb[name] ?? 0) + expired;
+      result.expired += expired;
+      restored = expired = 0;
+    };
+    // The first pass checked the CRC-64; the artifact stream checks its sha256 again as it is re-read.
+    for await (const batch of parseRdbRaw(await options.open(), options.signal, { checksum: false })) {
+      const now = Date.now();
+      for (const record of batch) {
+        if (record.kind === "rawKey") {
+          if (wanted !== undefined && !wanted.has(record.db)) continue;
+          if (record.db !== db) {
+            settle();
+            db = record.db;
+            pipe.select(db);
+          }
+          if (record.expireAtMs !== undefined && record.expireAtMs <= now) {
+            expired++;
+            continue;
+          }
+          restored++;
+          if (pipe.restore(record, rdbVersion)) await pipe.room();
+        } else if (record.kind === "header") rdbVersion = record.version;
+        else if (record.kind === "function") {
+          await admin.call("FUNCTION", "RESTORE", dumpPayload(record.payload, rdbVersion), "REPLACE");
+          result.functions++;
+        }
+      }
     }
+    settle();
     await pipe.drain();
   } finally {
     pipe.close();
   }
-}
-
-function printable(key: Buffer): string {
-  return key.subarray(0, 120).toString("latin1").replace(/[^\x20-\x7e]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }

@@ -7,6 +7,8 @@ import net from "node:net";
 import tls from "node:tls";
 import { EngineError } from "../../core/errors.ts";
 import { type RedisConnectionOptions, connectionHint, tlsOptions } from "./connection.ts";
+import { Crc64 } from "./rdb/crc64.ts";
+import type { RawKeyRecord } from "./rdb/parser.ts";
 
 /** Connects; the socket is destroyed when `signal` aborts. @throws EngineError when unreachable. */
 export async function connectSocket(options: RedisConnectionOptions, signal: AbortSignal): Promise<net.Socket> {
@@ -41,47 +43,98 @@ export function encodeCommand(args: ReadonlyArray<Buffer | string | number>): Bu
   return out;
 }
 
-/** Pipelines commands whose replies are single lines. The first error reply fails {@link RespPipe.drain}. */
+/**
+ * Pipelines commands whose replies are single lines (`+OK` / `-ERR …`), encoding them straight into large
+ * write buffers (no buffer per command) and keeping, per buffer, only the offsets of its commands. A reply
+ * releases its command's bytes; an error reply names the command by re-reading it from the buffer (a
+ * `RESTORE` by its key and database, never an `AUTH` argument). The first error fails {@link RespPipe.drain}.
+ */
 export class RespPipe {
   private readonly socket: net.Socket;
   private readonly maxInFlight: number;
-  private readonly pending: Array<{ label: string | (() => string); bytes: number }> = [];
-  private head = 0;
-  private outgoing: Buffer[] = [];
-  private outgoingBytes = 0;
+  private chunk: Buffer = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  private at = 0;
+  private starts: number[] = [];
+  private readonly sent: Array<SentChunk | undefined> = [];
+  /** Written buffers whose every command was answered, for reuse. */
+  private readonly spare: Buffer[] = [];
+  private sentHead = 0;
+  /** Bytes written to the socket and not yet answered. */
   private inFlight = 0;
-  private partial = "";
+  private encoded = 0;
+  private answered = 0;
+  private readonly selects: Array<{ seq: number; db: number }> = [];
+  private lineStart = true;
+  private errorLine: Buffer[] | undefined;
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
 
   constructor(socket: net.Socket, maxInFlightBytes: number) {
     this.socket = socket;
     this.maxInFlight = maxInFlightBytes;
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("data", (data: Buffer) => this.onData(data));
     socket.on("error", (err) => this.fail(new EngineError(`The connection to Redis failed during the load: ${err.message}`, { cause: err })));
     socket.on("close", () => this.fail(new EngineError("Redis closed the connection during the load.")));
   }
 
-  /** Sends one command; waits while too many bytes await their reply. `label` names it in an error. */
-  async send(command: Buffer, label: string): Promise<void> {
-    if (this.push(command, label)) await this.room();
+  /** Queues one command; true when the caller must `await room()` before the next. */
+  command(args: ReadonlyArray<Buffer | string | number>): boolean {
+    if (this.failure) throw this.failure;
+    const bytes = args.map((arg) => (Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg))));
+    this.ensure(bytes.reduce((n, b) => n + b.length + 24, 16));
+    const begin = this.at;
+    this.header(0x2a, bytes.length);
+    for (const b of bytes) {
+      this.header(0x24, b.length);
+      this.at += b.copy(this.chunk, this.at);
+      this.crlf();
+    }
+    return this.queued(begin);
   }
 
-  /** Queues one command without waiting; true when the caller must `await room()` before the next. */
-  push(command: Buffer, label: string | (() => string)): boolean {
+  /** Queues `SELECT db`, remembered to name the database of a refused key. */
+  select(db: number): boolean {
+    this.selects.push({ seq: this.encoded, db });
+    return this.command(["SELECT", db]);
+  }
+
+  /**
+   * Queues `RESTORE key ttl payload REPLACE ABSTTL` for a key of the RDB, building the DUMP payload (type byte,
+   * value, RDB version, CRC-64) in place. True when the caller must `await room()` before the next.
+   */
+  restore(record: RawKeyRecord, rdbVersion: number): boolean {
     if (this.failure) throw this.failure;
-    this.pending.push({ label, bytes: command.length });
-    this.inFlight += command.length;
-    this.outgoing.push(command);
-    this.outgoingBytes += command.length;
-    if (this.outgoingBytes >= WRITE_BYTES) this.writeOut();
-    return this.inFlight > this.maxInFlight;
+    const keyLength = record.decodedKey === undefined ? record.keyEnd - record.keyStart : record.decodedKey.length;
+    const valueLength = record.valueEnd - record.valueStart;
+    const payloadLength = valueLength + 11;
+    this.ensure(keyLength + payloadLength + 96);
+    const begin = this.at;
+    const out = this.chunk;
+    this.at += RESTORE_HEAD.copy(out, this.at);
+    this.header(0x24, keyLength);
+    this.at += record.decodedKey === undefined ? record.buf.copy(out, this.at, record.keyStart, record.keyEnd) : record.decodedKey.copy(out, this.at);
+    this.crlf();
+    const ttl = record.expireAtMs ?? 0;
+    this.header(0x24, digits(ttl));
+    this.number(ttl);
+    this.crlf();
+    this.header(0x24, payloadLength);
+    const payloadAt = this.at;
+    out[this.at++] = record.type;
+    this.at += record.buf.copy(out, this.at, record.valueStart, record.valueEnd);
+    out.writeUInt16LE(rdbVersion, this.at);
+    this.at += 2;
+    new Crc64().update(out, payloadAt, this.at).writeTo(out, this.at);
+    this.at += 8;
+    this.crlf();
+    this.at += RESTORE_TAIL.copy(out, this.at);
+    return this.queued(begin);
   }
 
   /** Waits until the bytes awaiting replies are under the bound. */
   async room(): Promise<void> {
-    while (this.inFlight > this.maxInFlight && this.failure === undefined) {
-      this.writeOut();
+    while (this.inFlight + this.at > this.maxInFlight && this.failure === undefined) {
+      this.flush();
       await this.waitReply();
     }
     if (this.failure) throw this.failure;
@@ -89,8 +142,8 @@ export class RespPipe {
 
   /** Waits for every reply. @throws EngineError naming the first refused command. */
   async drain(): Promise<void> {
-    this.writeOut();
-    while (this.head < this.pending.length && this.failure === undefined) await this.waitReply();
+    this.flush();
+    while (this.answered < this.encoded && this.failure === undefined) await this.waitReply();
     if (this.failure) throw this.failure;
   }
 
@@ -99,39 +152,123 @@ export class RespPipe {
     this.socket.destroy();
   }
 
-  private writeOut(): void {
-    if (this.outgoing.length === 0) return;
-    this.socket.write(this.outgoing.length === 1 ? (this.outgoing[0] as Buffer) : Buffer.concat(this.outgoing));
-    this.outgoing = [];
-    this.outgoingBytes = 0;
+  private queued(begin: number): boolean {
+    this.starts.push(begin);
+    this.encoded++;
+    if (this.at >= WRITE_BYTES) this.flush();
+    return this.inFlight > this.maxInFlight;
+  }
+
+  /** Makes room for `bytes` more in the current buffer, writing it out first when it is too full. */
+  private ensure(bytes: number): void {
+    if (this.at + bytes <= this.chunk.length) return;
+    this.flush();
+    if (bytes > this.chunk.length) this.chunk = Buffer.allocUnsafeSlow(bytes);
+  }
+
+  private flush(): void {
+    if (this.at === 0) return;
+    this.socket.write(this.chunk.subarray(0, this.at));
+    this.sent.push({ chunk: this.chunk, starts: this.starts, end: this.at, next: 0 });
+    this.inFlight += this.at;
+    this.chunk = this.spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    this.at = 0;
+    this.starts = [];
+  }
+
+  /** Writes `<prefix><n>\r\n` (`*` or `$`). */
+  private header(prefix: number, n: number): void {
+    this.chunk[this.at++] = prefix;
+    this.number(n);
+    this.crlf();
+  }
+
+  private number(n: number): void {
+    if (n < 0) {
+      this.chunk[this.at++] = 0x2d;
+      n = -n;
+    }
+    const end = this.at + digits(n);
+    for (let i = end - 1; i >= this.at; i--) {
+      this.chunk[i] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    this.at = end;
+  }
+
+  private crlf(): void {
+    this.chunk[this.at++] = 13;
+    this.chunk[this.at++] = 10;
   }
 
   private waitReply(): Promise<void> {
     return new Promise((resolve) => (this.wake = resolve));
   }
 
-  private onData(chunk: Buffer): void {
-    const text = this.partial + chunk.toString("latin1");
-    let start = 0;
-    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
-      const line = text.slice(start, nl);
-      start = nl + 1;
-      const command = this.pending[this.head++];
-      if (command === undefined) return this.fail(new EngineError(`Redis sent an unexpected reply: ${line.slice(0, 100)}`));
-      this.inFlight -= command.bytes;
-      if (line.startsWith("-")) return this.fail(new EngineError(`Redis refused ${typeof command.label === "string" ? command.label : command.label()}: ${line.slice(1, 300).trim()}`));
-    }
-    this.partial = text.slice(start);
-    if (this.head > 4096 && this.head === this.pending.length) {
-      this.pending.length = 0;
-      this.head = 0;
+  private onData(data: Buffer): void {
+    let i = 0;
+    while (i < data.length) {
+      if (this.lineStart) {
+        this.lineStart = false;
+        if (data[i] === 0x2d) this.errorLine = [];
+      }
+      const nl = data.indexOf(10, i);
+      if (nl < 0) {
+        this.errorLine?.push(Buffer.from(data.subarray(i)));
+        break;
+      }
+      this.errorLine?.push(data.subarray(i, nl));
+      this.lineStart = true;
+      i = nl + 1;
+      if (!this.answer()) return;
     }
     this.wakeUp();
   }
 
-  private fail(err: Error): void {
+  /** Matches one reply to the oldest unanswered command; false once failed. */
+  private answer(): boolean {
+    const s = this.sent[this.sentHead];
+    if (s === undefined) return this.fail(new EngineError("Redis sent a reply to no command."));
+    const begin = s.starts[s.next] as number;
+    const end = s.starts[s.next + 1] ?? s.end;
+    if (this.errorLine !== undefined) {
+      const text = Buffer.concat(this.errorLine).toString("latin1").slice(1, 300).trim();
+      return this.fail(new EngineError(`Redis refused ${this.describe(s.chunk, begin, this.answered)}: ${text}`));
+    }
+    this.inFlight -= end - begin;
+    this.answered++;
+    if (++s.next === s.starts.length) {
+      // Every byte of the buffer reached Redis: it can take new commands.
+      if (s.chunk.length === CHUNK_BYTES && this.spare.length < 4) this.spare.push(s.chunk);
+      this.sent[this.sentHead++] = undefined;
+      if (this.sentHead > 256) this.sent.splice(0, this.sentHead), (this.sentHead = 0);
+    }
+    return true;
+  }
+
+  /** Names the command at `begin` for an error message (arguments of AUTH never shown). */
+  private describe(chunk: Buffer, begin: number, seq: number): string {
+    const args: Buffer[] = [];
+    let at = chunk.indexOf(10, begin) + 1;
+    for (let n = 0; n < 2 && chunk[at] === 0x24; n++) {
+      const nl = chunk.indexOf(10, at);
+      const length = Number(chunk.toString("latin1", at + 1, nl - 1));
+      args.push(chunk.subarray(nl + 1, nl + 1 + length));
+      at = nl + 1 + length + 2;
+    }
+    const name = (args[0]?.toString("latin1") ?? "a command").toUpperCase();
+    if (name === "RESTORE" && args[1] !== undefined) {
+      const db = this.selects.findLast((select) => select.seq < seq)?.db ?? 0;
+      return `to RESTORE the key '${printable(args[1])}' in database ${db}`;
+    }
+    if (name === "SELECT" && args[1] !== undefined) return `SELECT ${args[1].toString("latin1")}`;
+    return name;
+  }
+
+  private fail(err: Error): false {
     this.failure ??= err;
     this.wakeUp();
+    return false;
   }
 
   private wakeUp(): void {
@@ -141,7 +278,31 @@ export class RespPipe {
   }
 }
 
+/** A key for an error message: printable ASCII as is, anything else escaped. */
+export function printable(key: Buffer): string {
+  const text = key.subarray(0, 120).toString("latin1").replace(/[^\x20-\x7e]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return key.length > 120 ? `${text}…` : text;
+}
+
 // --- internal ---
+
+interface SentChunk {
+  chunk: Buffer;
+  /** Offsets of its commands. */
+  starts: number[];
+  end: number;
+  /** The first command not answered yet. */
+  next: number;
+}
 
 /** Commands are gathered into writes of about this size. */
 const WRITE_BYTES = 256 * 1024;
+const CHUNK_BYTES = WRITE_BYTES + 64 * 1024;
+const RESTORE_HEAD = Buffer.from("*6\r\n$7\r\nRESTORE\r\n", "latin1");
+const RESTORE_TAIL = Buffer.from("$7\r\nREPLACE\r\n$6\r\nABSTTL\r\n", "latin1");
+
+function digits(n: number): number {
+  let count = 1;
+  for (let v = Math.abs(n); v >= 10; v = Math.floor(v / 10)) count++;
+  return count;
+}

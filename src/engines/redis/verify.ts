@@ -5,7 +5,7 @@
  */
 import type { Readable } from "node:stream";
 import { IntegrityError } from "../../core/errors.ts";
-import { parseRdbBatches } from "./rdb/parser.ts";
+import { parseRdbRaw } from "./rdb/parser.ts";
 
 export interface RdbDatabaseContent {
   keys: number;
@@ -24,10 +24,10 @@ export interface VerifiedRdb {
 export async function verifyRdb(source: Readable, signal: AbortSignal): Promise<VerifiedRdb> {
   const out: VerifiedRdb = { rdbVersion: 0, dbs: new Map(), functions: 0 };
   let ended = false;
-  for await (const batch of parseRdbBatches(source, signal)) {
+  for await (const batch of parseRdbRaw(source, signal)) {
     for (const record of batch) {
       if (record.kind === "header") out.rdbVersion = record.version;
-      else if (record.kind === "key") {
+      else if (record.kind === "rawKey") {
         let db = out.dbs.get(record.db);
         if (db === undefined) out.dbs.set(record.db, (db = { keys: 0, expiries: [] }));
         db.keys++;

@@ -23,3 +23,19 @@ test("lzf literal and back-reference runs", () => {
   assert.equal(lzfDecompress(Buffer.from([2, 97, 98, 99, 0x20, 2]), 6).toString(), "abcabc");
   assert.throws(() => lzfDecompress(Buffer.from([5, 97]), 6));
 });
+
+test("eight bytes a step gives the bitwise CRC-64 for every length and alignment", () => {
+  const reference = (bytes: Uint8Array): bigint => {
+    let crc = 0n;
+    for (const byte of bytes) {
+      crc ^= BigInt(byte);
+      for (let k = 0; k < 8; k++) crc = crc & 1n ? (crc >> 1n) ^ 0x95ac9329ac4bc9b5n : crc >> 1n;
+    }
+    return crc;
+  };
+  const data = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 167 + 13) & 0xff));
+  for (const [start, end] of [[0, 0], [0, 7], [0, 8], [1, 9], [3, 64], [5, 300], [0, 300]] as const) {
+    assert.equal(new Crc64().update(data, start, end).value(), reference(data.subarray(start, end)), `bytes ${start}..${end}`);
+  }
+  assert.equal(new Crc64().update(data, 0, 101).update(data, 101, 300).value(), reference(data));
+});

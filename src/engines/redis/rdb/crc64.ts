@@ -9,11 +9,26 @@ export class Crc64 {
   private lo = 0;
   private hi = 0;
 
-  /** Adds `bytes[start, end)` to the checksum. */
+  /** Adds `bytes[start, end)` to the checksum: eight bytes a step (slice-by-8 tables), then byte by byte. */
   update(bytes: Uint8Array, start = 0, end = bytes.length): this {
     let lo = this.lo;
     let hi = this.hi;
-    for (let i = start; i < end; i++) {
+    let i = start;
+    for (const stop = end - 7; i < stop; i += 8) {
+      lo ^= (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24);
+      hi ^= (bytes[i + 4] as number) | ((bytes[i + 5] as number) << 8) | ((bytes[i + 6] as number) << 16) | ((bytes[i + 7] as number) << 24);
+      const a = 7 * 256 + (lo & 0xff);
+      const b = 6 * 256 + ((lo >>> 8) & 0xff);
+      const c = 5 * 256 + ((lo >>> 16) & 0xff);
+      const d = 4 * 256 + (lo >>> 24);
+      const e = 3 * 256 + (hi & 0xff);
+      const f = 2 * 256 + ((hi >>> 8) & 0xff);
+      const g = 256 + ((hi >>> 16) & 0xff);
+      const h = hi >>> 24;
+      lo = (SLICE_LO[a] as number) ^ (SLICE_LO[b] as number) ^ (SLICE_LO[c] as number) ^ (SLICE_LO[d] as number) ^ (SLICE_LO[e] as number) ^ (SLICE_LO[f] as number) ^ (SLICE_LO[g] as number) ^ (SLICE_LO[h] as number);
+      hi = (SLICE_HI[a] as number) ^ (SLICE_HI[b] as number) ^ (SLICE_HI[c] as number) ^ (SLICE_HI[d] as number) ^ (SLICE_HI[e] as number) ^ (SLICE_HI[f] as number) ^ (SLICE_HI[g] as number) ^ (SLICE_HI[h] as number);
+    }
+    for (; i < end; i++) {
       const idx = (lo ^ (bytes[i] as number)) & 0xff;
       lo = ((lo >>> 8) | (hi << 24)) ^ (TABLE_LO[idx] as number);
       hi = (hi >>> 8) ^ (TABLE_HI[idx] as number);
@@ -26,6 +41,12 @@ export class Crc64 {
   /** The checksum as an unsigned 64-bit integer. */
   value(): bigint {
     return (BigInt(this.hi) << 32n) | BigInt(this.lo);
+  }
+
+  /** Writes the checksum as the 8 little-endian bytes Redis writes into `out` at `at`. */
+  writeTo(out: Buffer, at: number): void {
+    out.writeUInt32LE(this.lo, at);
+    out.writeUInt32LE(this.hi, at + 4);
   }
 
   /** The checksum as the 8 little-endian bytes Redis writes. */
@@ -63,4 +84,21 @@ for (let n = 0; n < 256; n++) {
   }
   TABLE_LO[n] = lo;
   TABLE_HI[n] = hi;
+}
+
+/** Slice-by-8 tables: table k (entries k*256 …) advances a byte through k more zero bytes. */
+const SLICE_LO = new Int32Array(8 * 256);
+const SLICE_HI = new Int32Array(8 * 256);
+for (let n = 0; n < 256; n++) {
+  SLICE_LO[n] = TABLE_LO[n] as number;
+  SLICE_HI[n] = TABLE_HI[n] as number;
+}
+for (let k = 1; k < 8; k++) {
+  for (let n = 0; n < 256; n++) {
+    const lo = SLICE_LO[(k - 1) * 256 + n] as number;
+    const hi = SLICE_HI[(k - 1) * 256 + n] as number;
+    const idx = lo & 0xff;
+    SLICE_LO[k * 256 + n] = ((lo >>> 8) | (hi << 24)) ^ (TABLE_LO[idx] as number);
+    SLICE_HI[k * 256 + n] = (hi >>> 8) ^ (TABLE_HI[idx] as number);
+  }
 }

@@ -6,12 +6,15 @@
 import { IntegrityError } from "../../../core/errors.ts";
 import { lzfDecompress } from "./lzf.ts";
 
-/** Thrown when a record continues beyond the buffered bytes. */
+/** Thrown when a record continues beyond the buffered bytes (always {@link NEED_MORE}: no stack to capture). */
 export class NeedMore extends Error {
   constructor() {
     super("more RDB bytes needed");
   }
 }
+
+/** The one {@link NeedMore} thrown: it happens once per received chunk, and a fresh Error costs a stack trace. */
+export const NEED_MORE = new NeedMore();
 
 export class Cursor {
   buf: Buffer;
@@ -25,7 +28,7 @@ export class Cursor {
   /** Advances over `n` bytes and returns their start offset. */
   take(n: number): number {
     const start = this.pos;
-    if (start + n > this.buf.length) throw new NeedMore();
+    if (start + n > this.buf.length) throw NEED_MORE;
     this.pos = start + n;
     return start;
   }

@@ -22,31 +22,90 @@ export type RdbRecord =
   /** The file ended well-formed; `checksum` is false when the writer disabled checksums (`rdbchecksum no`). */
   | { kind: "end"; checksum: boolean; bytes: number };
 
+/**
+ * A key as {@link parseRdbRaw} yields it: offsets into `buf` instead of copies (the hot path of a live
+ * restore). The key is `buf[keyStart, keyEnd)`, or `decodedKey` when the RDB stored it int- or LZF-encoded;
+ * the value encoding (without the type byte) is `buf[valueStart, valueEnd)`. `buf` is never modified.
+ */
+export interface RawKeyRecord {
+  kind: "rawKey";
+  db: number;
+  type: number;
+  expireAtMs: number | undefined;
+  buf: Buffer;
+  keyStart: number;
+  keyEnd: number;
+  decodedKey: Buffer | undefined;
+  valueStart: number;
+  valueEnd: number;
+}
+
 /** Parses an RDB byte stream. @throws IntegrityError when malformed or the checksum mismatches. */
 export async function* parseRdb(source: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>, signal?: AbortSignal): AsyncGenerator<RdbRecord> {
   for await (const batch of parseRdbBatches(source, signal)) yield* batch;
 }
 
 /** {@link parseRdb}, yielding the records of each received chunk together (far fewer awaits for small keys). */
-export async function* parseRdbBatches(source: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>, signal?: AbortSignal): AsyncGenerator<RdbRecord[]> {
-  const state: State = { version: 0, db: 0, expireAtMs: undefined, ended: false };
+export function parseRdbBatches(source: Source, signal?: AbortSignal): AsyncGenerator<RdbRecord[]> {
+  return batches(source, signal, false) as AsyncGenerator<RdbRecord[]>;
+}
+
+/**
+ * {@link parseRdbBatches} with keys as {@link RawKeyRecord}s: no copy of any key or value. The records of a
+ * batch point into a buffer the parser reuses: they are valid until the next batch is asked for. With
+ * `checksum: false` the file's CRC-64 is not computed (for a second pass over bytes already verified); the
+ * end record then says `checksum: false`.
+ */
+export function parseRdbRaw(source: Source, signal?: AbortSignal, options: { checksum?: boolean } = {}): AsyncGenerator<Array<Exclude<RdbRecord, { kind: "key" }> | RawKeyRecord>> {
+  return batches(source, signal, true, options.checksum ?? true) as AsyncGenerator<Array<Exclude<RdbRecord, { kind: "key" }> | RawKeyRecord>>;
+}
+
+type Source = AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>;
+
+async function* batches(source: Source, signal: AbortSignal | undefined, rawKeys: boolean, checksum = true): AsyncGenerator<Array<RdbRecord | RawKeyRecord>> {
+  const state: State = { version: 0, db: 0, expireAtMs: undefined, ended: false, raw: rawKeys, verify: checksum };
   const crc = new Crc64();
-  let buf = Buffer.alloc(0);
+  let buf: Buffer = Buffer.alloc(0);
+  /** The buffer reused to join a record's start with the chunks that complete it. */
+  let work: Buffer = Buffer.alloc(0);
   let pos = 0;
   let pending: Buffer[] = [];
   let pendingLength = 0;
   let waitFor = 0;
   let total = 0;
-  function drain(): RdbRecord[] {
-    const records: RdbRecord[] = [];
-    buf = Buffer.concat([buf.subarray(pos), ...pending]);
+  const c = new Cursor(buf, 0);
+  function join(): void {
+    const rest = buf.length - pos;
+    if (rest === 0 && pending.length === 1) {
+      buf = pending[0] as Buffer;
+    } else if (!rawKeys) {
+      buf = Buffer.concat([buf.subarray(pos), ...pending]);
+    } else {
+      const need = rest + pendingLength;
+      if (work.length < need) {
+        const bigger = Buffer.allocUnsafeSlow(Math.max(need, 2 * work.length, 1 << 20));
+        buf.copy(bigger, 0, pos);
+        work = bigger;
+      } else if (rest > 0) {
+        if (buf.buffer === work.buffer) work.copyWithin(0, pos, buf.length);
+        else buf.copy(work, 0, pos);
+      }
+      let at = rest;
+      for (const chunk of pending) at += chunk.copy(work, at);
+      buf = work.subarray(0, need);
+    }
     pos = 0;
     pending = [];
     pendingLength = 0;
     waitFor = 0;
+  }
+  function drain(): Array<RdbRecord | RawKeyRecord> {
+    const records: Array<RdbRecord | RawKeyRecord> = [];
+    join();
+    c.buf = buf;
     while (pos < buf.length && !state.ended) {
-      const c = new Cursor(buf, pos);
-      let record: RdbRecord | undefined;
+      c.pos = pos;
+      let record: RdbRecord | RawKeyRecord | undefined;
       try {
         record = parseOne(c, state, crc);
       } catch (err) {
@@ -54,7 +113,7 @@ export async function* parseRdbBatches(source: AsyncIterable<Buffer | Uint8Array
         waitFor = Math.max(64, (buf.length - pos) * 2);
         break;
       }
-      if (!state.ended) crc.update(buf, pos, c.pos);
+      if (!state.ended && state.verify) crc.update(buf, pos, c.pos);
       pos = c.pos;
       if (record !== undefined) records.push(record);
     }
@@ -97,12 +156,16 @@ interface State {
   expireAtMs: number | undefined;
   ended: boolean;
   checksum?: boolean;
+  /** Yield keys as offsets ({@link RawKeyRecord}). */
+  raw: boolean;
+  /** Compute and check the file's CRC-64. */
+  verify: boolean;
 }
 
 const OP = { slotInfo: 0xf4, function2: 0xf5, functionPreGa: 0xf6, moduleAux: 0xf7, idle: 0xf8, freq: 0xf9, aux: 0xfa, resizeDb: 0xfb, expireMs: 0xfc, expireSec: 0xfd, selectDb: 0xfe, eof: 0xff } as const;
 
 /** Parses one record at the cursor; mutates `state` only once the record is complete. */
-function parseOne(c: Cursor, state: State, crc: Crc64): RdbRecord | undefined {
+function parseOne(c: Cursor, state: State, crc: Crc64): RdbRecord | RawKeyRecord | undefined {
   if (state.version === 0) {
     const magic = c.bytes(9).toString("latin1");
     if (!/^REDIS\d{4}$/.test(magic)) throw corrupt("file header (not an RDB file)");
@@ -161,13 +224,15 @@ function parseOne(c: Cursor, state: State, crc: Crc64): RdbRecord | undefined {
       if (state.version >= 5) {
         const stored = c.bytes(8);
         const zero = stored.every((b) => b === 0);
-        crc.update(c.buf, start, start + 1);
-        if (!zero && !crc.bytes().equals(stored)) {
-          throw new IntegrityError("The RDB's CRC-64 checksum does not match its content.", {
-            hint: "The backup is damaged: restore an older one. Nothing was changed in Redis.",
-          });
+        if (state.verify) {
+          crc.update(c.buf, start, start + 1);
+          if (!zero && !crc.bytes().equals(stored)) {
+            throw new IntegrityError("The RDB's CRC-64 checksum does not match its content.", {
+              hint: "The backup is damaged: restore an older one. Nothing was changed in Redis.",
+            });
+          }
+          checksum = !zero;
         }
-        checksum = !zero;
       }
       state.ended = true;
       state.checksum = checksum;
@@ -178,7 +243,8 @@ function parseOne(c: Cursor, state: State, crc: Crc64): RdbRecord | undefined {
   }
 }
 
-function parseKey(c: Cursor, state: State, type: number): RdbRecord {
+function parseKey(c: Cursor, state: State, type: number): RdbRecord | RawKeyRecord {
+  if (state.raw) return parseRawKey(c, state, type);
   const key = c.string();
   if (type === RDB_TYPE.module || type === RDB_TYPE.module2) {
     throw new EngineError(`The key '${printable(key)}' in database ${state.db} holds a Redis module type, which stackvault cannot restore live.`, {
@@ -195,6 +261,29 @@ function parseKey(c: Cursor, state: State, type: number): RdbRecord {
   const record: RdbRecord = { kind: "key", db: state.db, key, type: typeName(type) ?? String(type), payload };
   if (expireAtMs !== undefined) record.expireAtMs = expireAtMs;
   return record;
+}
+
+function parseRawKey(c: Cursor, state: State, type: number): RawKeyRecord {
+  const at = c.pos;
+  const { value, encoded } = c.length();
+  let keyStart = c.pos;
+  let keyEnd = keyStart;
+  let decodedKey: Buffer | undefined;
+  if (encoded) {
+    c.pos = at;
+    decodedKey = c.string();
+    keyStart = keyEnd = 0;
+  } else keyEnd = c.take(value) + value;
+  if (type === RDB_TYPE.module || type === RDB_TYPE.module2) {
+    throw new EngineError(`The key '${printable(decodedKey ?? c.buf.subarray(keyStart, keyEnd))}' in database ${state.db} holds a Redis module type, which stackvault cannot restore live.`, {
+      hint: "Use the file restore mode, or remove or exclude that database (--redis-dbs).",
+    });
+  }
+  const valueStart = c.pos;
+  skipValue(c, type);
+  const expireAtMs = state.expireAtMs;
+  state.expireAtMs = undefined;
+  return { kind: "rawKey", db: state.db, type, expireAtMs, buf: c.buf, keyStart, keyEnd, decodedKey, valueStart, valueEnd: c.pos };
 }
 
 /** Module-serialised values: (opcode, value) pairs until the EOF opcode 0. */

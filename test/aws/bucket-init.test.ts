@@ -9,10 +9,13 @@ import {
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
   CreateBucketCommand,
+  DeleteBucketPolicyCommand,
+  GetObjectCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
 } from "@aws-sdk/client-s3";
+import { retentionPolicySchema } from "../../src/plans/prune-policy.ts";
 import { LIFECYCLE_RULE_IDS, TLS_ONLY_SID, tlsOnlyStatement } from "../../src/stack/aws/bucket.ts";
 import type { BucketInitResult } from "../../src/stack/aws/bucket.ts";
 import { runCli } from "../cli/run-cli.ts";
@@ -32,6 +35,7 @@ test("bucket init creates and configures the bucket; every setting reads back; a
     ["versioning", "configured"],
     ["encryption", "configured"],
     ["public access block", "configured"],
+    ["retention policy", "configured"],
     ["TLS-only policy", "configured"],
     ["lifecycle", "configured"],
   ]);
@@ -55,6 +59,8 @@ test("bucket init creates and configures the bucket; every setting reads back; a
     assert.equal(byId.get(LIFECYCLE_RULE_IDS.noncurrent)?.NoncurrentVersionExpiration?.NoncurrentDays, 7);
     assert.equal(byId.get(LIFECYCLE_RULE_IDS.multipart)?.AbortIncompleteMultipartUpload?.DaysAfterInitiation, 7);
     assert.ok(!(lifecycle.Rules ?? []).some((r) => r.Expiration?.Days !== undefined), "no current-version expiry by default");
+    // The emulator enforces the statement: this client speaks plain HTTP, so object reads are denied.
+    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "retention-policy.json" })), (err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode === 403);
   } finally {
     s3.destroy();
   }
@@ -62,7 +68,20 @@ test("bucket init creates and configures the bucket; every setting reads back; a
   const second = await bucketInit(bucket);
   assert.equal(second.code, 0, second.stderr);
   const r2 = JSON.parse(second.stdout) as BucketInitResult;
-  assert.deepEqual(r2.outcomes.map((o) => o.status), Array(6).fill("already configured"));
+  assert.deepEqual(r2.outcomes.map((o) => [o.setting, o.status]).filter(([, st]) => st !== "already configured"), [["retention policy", "not checked"]], "plain HTTP cannot look at objects any more");
+
+  // Without the policy, the retention file reads back; the next run puts the statement back and changes nothing else.
+  const s3b = motoS3();
+  try {
+    await s3b.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+    const policyFile = retentionPolicySchema.parse(JSON.parse(await (await s3b.send(new GetObjectCommand({ Bucket: bucket, Key: "retention-policy.json" }))).Body!.transformToString()));
+    assert.deepEqual([policyFile.keep_last, policyFile.keep_daily, policyFile.keep_weekly, policyFile.keep_monthly, policyFile.min_size_ratio], [7, 7, 4, 6, 0.5]);
+  } finally {
+    s3b.destroy();
+  }
+  const third = await bucketInit(bucket);
+  assert.equal(third.code, 0, third.stderr);
+  assert.deepEqual((JSON.parse(third.stdout) as BucketInitResult).outcomes.map((o) => o.status), ["already configured", "already configured", "already configured", "already configured", "already configured", "configured", "already configured"]);
 
   const text = await runCli(["bucket", "init", "--bucket", bucket, "--region", "eu-west-1", "--s3-endpoint", motoEndpoint()], { cwd: os.tmpdir(), env: motoCliEnv() });
   assert.equal(text.code, 0, text.stderr);
@@ -88,6 +107,7 @@ test("bucket init fixes only what differs, keeps foreign policy statements and l
       ["versioning", "updated"],
       ["encryption", "configured"],
       ["public access block", "configured"],
+      ["retention policy", "configured"],
       ["TLS-only policy", "configured"],
       ["lifecycle", "configured"],
     ]);
@@ -106,7 +126,7 @@ test("bucket init fixes only what differs, keeps foreign policy statements and l
 
     const again = await bucketInit(bucket, ["--kms-key", "alias/backups", "--noncurrent-days", "14", "--expire-days", "90"]);
     assert.equal(again.code, 0, again.stderr);
-    assert.deepEqual((JSON.parse(again.stdout) as BucketInitResult).outcomes.map((o) => o.status), Array(6).fill("already configured"));
+    assert.deepEqual((JSON.parse(again.stdout) as BucketInitResult).outcomes.filter((o) => o.status !== "already configured").map((o) => o.setting), ["retention policy"]);
 
     const back = await bucketInit(bucket);
     assert.equal(back.code, 0, back.stderr);

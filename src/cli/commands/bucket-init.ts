@@ -1,7 +1,9 @@
 /** `stackvault bucket init`: create the backup bucket the way the seed describes. */
 import { Option } from "commander";
 import { requireSetting } from "../../config/require.ts";
+import { policyFileFrom } from "../../plans/prune-policy.ts";
 import { initBucket } from "../../stack/aws/bucket.ts";
+import { RETENTION_POLICY_KEY } from "../../targets/layout.ts";
 import type { CommandSpec } from "../command.ts";
 import { table } from "../render/table.ts";
 import { intArg } from "./shared.ts";
@@ -12,10 +14,11 @@ export const bucketInitCommand: CommandSpec = {
   description:
     "Creates the bucket in --region if it does not exist, turns on versioning and default encryption (AES256, or " +
     "aws:kms with --kms-key), blocks public access, adds a bucket policy statement that denies requests without TLS, " +
-    "and applies lifecycle rules for noncurrent versions and stale multipart uploads. Current backups are not " +
+    "and applies lifecycle rules for noncurrent versions and stale multipart uploads; writes retention-policy.json " +
+    "(the default policy of `prune`, from the retention settings) when the bucket has none. Current backups are not " +
     "expired by age unless --expire-days is given: `prune` applies the retention policy. Idempotent: a second run " +
     "reports \"already configured\" for every setting and only fixes what differs.",
-  groups: ["target"],
+  groups: ["target", "retention"],
   options: () => [
     new Option("--kms-key <id>", "encrypt with aws:kms and this key id, ARN or alias (default: AES256, or --s3-sse)"),
     new Option("--noncurrent-days <n>", "days noncurrent object versions are kept (default: 7)").argParser(intArg),
@@ -40,6 +43,7 @@ export const bucketInitCommand: CommandSpec = {
       ...numberOption(options.noncurrentDays, "noncurrentDays"),
       ...numberOption(options.abortUploadDays, "abortMultipartDays"),
       ...numberOption(options.expireDays, "expireCurrentDays"),
+      retentionPolicy: { key: policyKey(config.target, bucket), body: `${JSON.stringify(policyFileFrom(config.retention), null, 2)}\n` },
       signal: ctx.signal,
     });
     const text = [
@@ -56,6 +60,12 @@ export const bucketInitCommand: CommandSpec = {
 };
 
 // --- internal ---
+
+/** retention-policy.json at the target root: the bucket's, or under the prefix of --target s3://B/prefix. */
+function policyKey(target: string | undefined, bucket: string): string {
+  const prefix = target?.startsWith(`s3://${bucket}/`) === true ? target.slice(`s3://${bucket}/`.length).replace(/\/+$/, "") : "";
+  return prefix === "" ? RETENTION_POLICY_KEY : `${prefix}/${RETENTION_POLICY_KEY}`;
+}
 
 function numberOption<K extends string>(value: unknown, key: K): Partial<Record<K, number>> {
   return typeof value === "number" ? ({ [key]: value } as Record<K, number>) : {};

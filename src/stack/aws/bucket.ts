@@ -33,13 +33,15 @@ export interface BucketInitOptions {
   abortMultipartDays?: number;
   /** Expire current versions under `stacks/` after N days; unset leaves expiry to `prune`. @default undefined */
   expireCurrentDays?: number;
+  /** Written at `key` when no object is there (the retention policy file; its content is the caller's). */
+  retentionPolicy?: { key: string; body: string };
   signal?: AbortSignal;
 }
 
 /** What happened to one setting. */
 export interface SettingOutcome {
-  setting: "bucket" | "versioning" | "encryption" | "public access block" | "TLS-only policy" | "lifecycle";
-  status: "created" | "configured" | "updated" | "already configured";
+  setting: "bucket" | "versioning" | "encryption" | "public access block" | "TLS-only policy" | "lifecycle" | "retention policy";
+  status: "created" | "configured" | "updated" | "already configured" | "not checked";
   detail: string;
 }
 
@@ -77,8 +79,9 @@ export async function initBucket(options: BucketInitOptions): Promise<BucketInit
   const ctx: Ctx = { sdk, call, options, notes: [] };
   try {
     const outcomes: SettingOutcome[] = [];
-    for (const step of [ensureBucket, ensureVersioning, ensureEncryption, ensurePublicAccessBlock, ensureTlsOnlyPolicy, ensureLifecycle]) {
-      outcomes.push(await step(ctx));
+    for (const step of [ensureBucket, ensureVersioning, ensureEncryption, ensurePublicAccessBlock, ensureRetentionPolicy, ensureTlsOnlyPolicy, ensureLifecycle]) {
+      const outcome = await step(ctx);
+      if (outcome) outcomes.push(outcome);
     }
     if (options.expireCurrentDays === undefined) {
       ctx.notes.push(
@@ -223,6 +226,29 @@ async function ensurePublicAccessBlock(ctx: Ctx): Promise<SettingOutcome> {
   if (off.length === 0) return { setting: "public access block", status: "already configured", detail: "all public access blocked" };
   await guarded(`PutPublicAccessBlock ${bucket}`, signal, () => ctx.call(new ctx.sdk.PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: { ...BLOCK_ALL } }), "PutPublicAccessBlock"));
   return { setting: "public access block", status: current === undefined ? "configured" : "updated", detail: current === undefined ? "all public access blocked" : `all public access blocked (was off: ${off.join(", ")})` };
+}
+
+/** Writes the retention policy file unless one exists (before the TLS-only policy, which denies plain HTTP). */
+async function ensureRetentionPolicy(ctx: Ctx): Promise<SettingOutcome | undefined> {
+  const file = ctx.options.retentionPolicy;
+  if (file === undefined) return undefined;
+  const { bucket, signal, endpoint } = ctx.options;
+  const where = `s3://${bucket}/${file.key}`;
+  try {
+    await ctx.call(new ctx.sdk.HeadObjectCommand({ Bucket: bucket, Key: file.key }), "HeadObject");
+    return { setting: "retention policy", status: "already configured", detail: `${where} exists (left as it is)` };
+  } catch (err) {
+    const status = awsStatus(err);
+    if (status === 403 && endpoint?.startsWith("http://") === true) {
+      // Only an emulator or a test server is reached over plain HTTP; the TLS-only statement denies it.
+      return { setting: "retention policy", status: "not checked", detail: `${where}: the TLS-only policy denies plain-HTTP object access (${endpoint})` };
+    }
+    if (status !== 404 && awsErrorName(err) !== "NotFound") throw awsError(err, `HeadObject ${where}`, signal);
+  }
+  await guarded(`PutObject ${where}`, signal, () =>
+    ctx.call(new ctx.sdk.PutObjectCommand({ Bucket: bucket, Key: file.key, Body: file.body, ContentType: "application/json", IfNoneMatch: "*" }), "PutObject"),
+  );
+  return { setting: "retention policy", status: "configured", detail: `${where} written (the default policy of prune)` };
 }
 
 async function ensureTlsOnlyPolicy(ctx: Ctx): Promise<SettingOutcome> {

@@ -21,7 +21,7 @@ const [mode, a = "", b = ""] = process.argv.slice(2);
 const signal = new AbortController().signal;
 const started = process.hrtime.bigint();
 const cpu = process.cpuUsage();
-let result: Record<string, number> = {};
+let result: Record<string, number>;
 
 if (mode === "fetch") {
   const fetched = await fetchRdb(parseRedisUrl(a), signal);

@@ -241,7 +241,10 @@ export class RespPipe {
       // Every byte of the buffer reached Redis: it can take new commands.
       if (s.chunk.length === CHUNK_BYTES && this.spare.length < 4) this.spare.push(s.chunk);
       this.sent[this.sentHead++] = undefined;
-      if (this.sentHead > 256) this.sent.splice(0, this.sentHead), (this.sentHead = 0);
+      if (this.sentHead > 256) {
+        this.sent.splice(0, this.sentHead);
+        this.sentHead = 0;
+      }
     }
     return true;
   }

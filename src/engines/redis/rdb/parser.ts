@@ -266,14 +266,16 @@ function parseKey(c: Cursor, state: State, type: number): RdbRecord | RawKeyReco
 function parseRawKey(c: Cursor, state: State, type: number): RawKeyRecord {
   const at = c.pos;
   const { value, encoded } = c.length();
-  let keyStart = c.pos;
-  let keyEnd = keyStart;
+  let keyStart = 0;
+  let keyEnd = 0;
   let decodedKey: Buffer | undefined;
   if (encoded) {
     c.pos = at;
     decodedKey = c.string();
-    keyStart = keyEnd = 0;
-  } else keyEnd = c.take(value) + value;
+  } else {
+    keyStart = c.take(value);
+    keyEnd = keyStart + value;
+  }
   if (type === RDB_TYPE.module || type === RDB_TYPE.module2) {
     throw new EngineError(`The key '${printable(decodedKey ?? c.buf.subarray(keyStart, keyEnd))}' in database ${state.db} holds a Redis module type, which stackvault cannot restore live.`, {
       hint: "Use the file restore mode, or remove or exclude that database (--redis-dbs).",

@@ -31,6 +31,8 @@ export interface RestorePlanOptions {
   lock?: LockSettings;
   /** Stop after the preflight and return the plan. */
   dryRun?: boolean;
+  /** Write the restore record (RTO, RPO) under `stacks/{stack}/restores/`; off for scratch restores. @default true */
+  record?: boolean;
   /** Asked after the preflight, before anything changes; returning false cancels. */
   confirm?: (plan: RestorePlanSummary) => Promise<boolean>;
   events: Emitter;
@@ -122,9 +124,13 @@ export async function runRestore(options: RestorePlanOptions): Promise<RestoreRe
     }
     if (mismatches.length > 0) throw new ValidationError(`The restored stores do not match the manifest:\n  ${mismatches.join("\n  ")}`, { hint: "The stores now hold a partial restore; run the restore again, or restore another backup." });
 
-    steps.next("Recording the restore");
+    steps.next(options.record === false ? "Finishing (scratch restore, not recorded)" : "Recording the restore");
     const durationSeconds = (Date.now() - started) / 1000;
     const backupAgeSeconds = ageSeconds(backupId);
+    if (options.record === false) {
+      events.ok(`Restore time: ${formatDuration(durationSeconds)}`);
+      return { plan, restored: true, durationSeconds, backupAgeSeconds };
+    }
     const record = { restore_id: newBackupId(), stack, from_stack: fromStack, backup_id: backupId, started_at: new Date(started).toISOString(), finished_at: new Date().toISOString(), duration_seconds: durationSeconds, backup_age_seconds: backupAgeSeconds, stores: plan.stores.map((s) => s.engine), status: "completed" };
     await target.put(restoreRecordKey(stack, record.restore_id), JSON.stringify(record, null, 2), { contentType: "application/json", signal });
     events.ok(`Restore time (RTO): ${formatDuration(durationSeconds)} · backup age (RPO): ${formatDuration(backupAgeSeconds)}`);

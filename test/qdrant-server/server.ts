@@ -47,7 +47,7 @@ export interface QdrantTestServer {
 }
 
 /** Default OpenAPI file: Qdrant 1.19's description, kept next to the project's design notes. */
-export const DEFAULT_OPENAPI_FILE = fileURLToPath(new URL("../../../shared/reference/qdrant-openapi-v1.19.json", import.meta.url));
+export const DEFAULT_OPENAPI_FILE = fileURLToPath(new URL("../fixtures/qdrant-openapi-v1.19.json", import.meta.url));
 
 /** Starts a server; resolves once it listens. */
 export async function startQdrantTestServer(options: QdrantTestServerOptions): Promise<QdrantTestServer> {

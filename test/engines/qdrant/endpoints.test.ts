@@ -5,7 +5,7 @@ import { QDRANT_ENDPOINTS } from "../../../src/engines/qdrant/index.ts";
 import { assertSnapshotCompatible } from "../../../src/engines/qdrant/version.ts";
 import { EngineError } from "../../../src/core/errors.ts";
 
-const spec = JSON.parse(await readFile(new URL("../../../../shared/reference/qdrant-openapi-v1.19.json", import.meta.url), "utf8")) as { paths: Record<string, Record<string, unknown>> };
+const spec = JSON.parse(await readFile(new URL("../../fixtures/qdrant-openapi-v1.19.json", import.meta.url), "utf8")) as { paths: Record<string, Record<string, unknown>> };
 
 test("every call the Qdrant engine makes is in Qdrant's OpenAPI description", () => {
   for (const [method, path] of QDRANT_ENDPOINTS) {

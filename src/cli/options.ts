@@ -19,6 +19,7 @@ export const GROUP_HEADINGS: Readonly<Record<SettingGroup, string>> = {
   services: "Services on the host:",
   retention: "Retention:",
   lock: "Lock:",
+  notify: "Notifications and metrics:",
 };
 
 /** Adds the flags of `groups` to `cmd`. Returns the options added, to read them back with {@link settingFlags}. */

@@ -11,7 +11,7 @@ import * as z from "zod";
 import { COLLECTION_NAME, isValidBucketName, isValidStackName, isValidTarget } from "./names.ts";
 
 /** Which commands offer a setting as a flag (every setting is also readable from the file and env). */
-export type SettingGroup = "stack" | "target" | "host" | "stores" | "backup" | "services" | "retention" | "lock";
+export type SettingGroup = "stack" | "target" | "host" | "stores" | "backup" | "services" | "retention" | "lock" | "notify";
 
 const stackName = z
   .string()
@@ -123,6 +123,17 @@ const retention = z.strictObject({
   minSizeRatio: z.number().min(0).max(1).default(0.5).meta({ description: "refuse when the newest backup shrank below this ratio", flag: "min-size-ratio", groups: ["retention"] }),
 });
 
+const notify = z.strictObject({
+  /** SNS topic told about every backup and restore, success or failure; unset sends nothing. @default undefined */
+  snsTopic: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/, "expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:backups")
+    .optional()
+    .meta({ description: "SNS topic ARN notified of every backup and restore", flag: "sns-topic", groups: ["notify"] }),
+  /** CloudWatch namespace for run metrics (duration, bytes, counts, success, age of latest); unset sends none. @default undefined */
+  metricsNamespace: z.string().regex(/^[A-Za-z0-9._/#:-]{1,255}$/, "expected a CloudWatch namespace such as Stackvault").optional().meta({ description: "CloudWatch namespace for run metrics (unset: no metrics)", flag: "metrics-namespace", groups: ["notify"] }),
+});
+
 const ssh = z.strictObject({
   /** Private key file for `--host ssh://…`; unset uses the SSH agent. @default undefined */
   identityFile: z.string().min(1).optional().meta({ description: "SSH private key file (default: the agent)", flag: "ssh-key", groups: ["host"] }),
@@ -169,6 +180,7 @@ export const configSchema = z.strictObject({
   retention: retention.prefault({}),
   ssh: ssh.prefault({}),
   remote: remote.prefault({}),
+  notify: notify.prefault({}),
   lock: z.strictObject({
     /** Seconds a run's stack lock stays valid without renewal; an expired lock is taken over and reported. @default 900 */
     leaseSeconds: seconds.default(900).meta({ description: "stack lock lease in seconds", flag: "lock-lease", groups: ["lock"] }),

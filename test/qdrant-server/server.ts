@@ -4,7 +4,8 @@
  * 1.19's envelopes and errors, and checks every request and JSON response against Qdrant's OpenAPI file:
  * what does not match is recorded in {@link QdrantTestServer.violations}.
  */
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createDispatcher } from "./dispatch.ts";
@@ -32,13 +33,15 @@ export interface QdrantTestServerOptions {
   version?: string;
   /** One line per request, violation and internal error. @default no logging */
   log?: (line: string) => void;
+  /** Serve HTTPS with this key and certificate (PEM) instead of HTTP. @default plain HTTP */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** OpenAPI file to check traffic against. @default the project's reference `qdrant-openapi-v1.19.json` */
   openApiFile?: string;
 }
 
 /** A running server. */
 export interface QdrantTestServer {
-  /** Base URL, `http://host:port`. */
+  /** Base URL, `http://host:port` (`https://` with {@link QdrantTestServerOptions.tls}). */
   url: string;
   /** Every request or response found not to match the OpenAPI file, in order (a live array). */
   violations: Violation[];
@@ -75,13 +78,14 @@ export async function startQdrantTestServer(options: QdrantTestServerOptions): P
     baseUrl: () => url,
     log,
   });
-  const server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => void listener(req, res));
+  const handle = (req: IncomingMessage, res: ServerResponse): void => void listener(req, res);
+  const server = options.tls ? createHttpsServer({ ...options.tls, keepAliveTimeout: 5_000 }, handle) : createServer({ keepAliveTimeout: 5_000 }, handle);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
+  url = `${options.tls ? "https" : "http"}://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
   return {
     url,
     violations,

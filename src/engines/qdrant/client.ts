@@ -148,7 +148,14 @@ export class QdrantClient {
       } as RequestInit);
     } catch (err) {
       if (signal?.aborted && (signal.reason as Error | undefined)?.name !== "TimeoutError") throw new CancelledError(`Cancelled while calling ${where}.`, { cause: err });
-      throw Object.assign(new EngineError(`Cannot reach ${where}: ${redact(String((err as Error).cause ?? (err as Error).message))}`, { cause: err, hint: "Check --qdrant-url and that Qdrant runs." }), { retryable: true });
+      const cause = (err as Error).cause as (Error & { code?: string }) | undefined;
+      if (isCertificateError(cause?.code)) {
+        throw new EngineError(`${where}: its TLS certificate is not trusted (${cause?.code ?? "certificate error"}: ${cause?.message ?? ""}).`, {
+          cause: err,
+          hint: "If Qdrant uses a private CA, trust it with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; check that --qdrant-url names the host its certificate is for.",
+        });
+      }
+      throw Object.assign(new EngineError(`Cannot reach ${where}: ${redact(String(cause ?? (err as Error).message))}`, { cause: err, hint: "Check --qdrant-url and that Qdrant runs." }), { retryable: true });
     }
     if (res.ok) return res;
     const text = redact((await res.text().catch(() => "")).slice(0, 500));
@@ -163,6 +170,11 @@ export class QdrantClient {
 
 function enc(segment: string): string {
   return encodeURIComponent(segment);
+}
+
+/** OpenSSL and Node verification failures: retrying cannot help, the operator must trust the CA or fix the name. */
+function isCertificateError(code: string | undefined): boolean {
+  return code !== undefined && /^(UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|CERT_|ERR_TLS_CERT|HOSTNAME_MISMATCH)/.test(code);
 }
 
 function extractError(text: string): string {

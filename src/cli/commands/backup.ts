@@ -8,6 +8,7 @@ import { configuredEngines } from "../engines.ts";
 import { runOnConfiguredHost } from "../host-run.ts";
 import { packageVersion } from "../program.ts";
 import { configuredServices } from "../services.ts";
+import { backupFacts, withRunReport } from "../run-report.ts";
 import { openConfiguredTarget } from "../target.ts";
 import { dryRunOption } from "./shared.ts";
 
@@ -18,7 +19,7 @@ export const backupCommand: CommandSpec = {
     "Takes one consistent, verified, versioned backup of the stack's three stores: stops the RQ worker (warm shutdown), " +
     "streams Neo4j, every Qdrant collection and Redis through compression and sha256 to the target, writes metadata.json " +
     "last, re-reads every object (unless --no-validate) and only then moves `latest`. The worker is restarted whatever happens.",
-  groups: ["stack", "target", "backup", "host", "stores", "services", "lock"],
+  groups: ["stack", "target", "backup", "host", "stores", "services", "lock", "notify"],
   options: () => [dryRunOption("what would be backed up, and where,")],
   requires: ["stack", "target"],
   examples: [
@@ -41,7 +42,7 @@ export const backupCommand: CommandSpec = {
       return;
     }
     const services = configuredServices(config, localExecutor(), "backup");
-    const result = await runBackup({
+    const result = await withRunReport({ config, events, operation: "backup", stack, target }, () => runBackup({
       stack, target, engines, events, signal,
       compression: config.compression,
       compressionExplicit: config.sources.compression !== "default",
@@ -50,7 +51,7 @@ export const backupCommand: CommandSpec = {
       lock: { leaseMs: config.lock.leaseSeconds * 1000 },
       region: config.region,
       toolVersion: packageVersion(),
-    });
+    }), backupFacts);
     ctx.render.result(
       { backupId: result.backupId, location: result.location, storedBytes: result.storedBytes, durationSeconds: result.durationSeconds, latestMoved: result.latestMoved, manifest: result.manifest },
       `Backup ${result.backupId} completed: ${formatBytes(result.storedBytes)} in ${result.durationSeconds.toFixed(1)} s at ${result.location}`,

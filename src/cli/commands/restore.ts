@@ -12,6 +12,7 @@ import { configuredEngines } from "../engines.ts";
 import { runOnConfiguredHost } from "../host-run.ts";
 import { confirm } from "../prompt.ts";
 import { configuredServices } from "../services.ts";
+import { restoreFacts, withRunReport } from "../run-report.ts";
 import { openConfiguredTarget } from "../target.ts";
 import { backupSelectorOptions, dryRunOption, stackArg, yesOption } from "./shared.ts";
 
@@ -22,7 +23,7 @@ export const restoreCommand: CommandSpec = {
     "Puts a chosen backup back into the stack's stores. Every checksum and version is verified before anything is " +
     "purged; then app and worker are stopped, Neo4j, Qdrant and Redis are loaded, services restarted, and the counts " +
     "compared with the manifest. Asks for confirmation unless --yes (without a terminal, --yes is required).",
-  groups: ["stack", "target", "host", "stores", "services", "lock"],
+  groups: ["stack", "target", "host", "stores", "services", "lock", "notify"],
   options: () => [
     ...backupSelectorOptions("restore the backup `latest` points to"),
     new Option("--from-stack <name>", "restore a backup of another stack (the seed's -BackupSource)").argParser(stackArg),
@@ -50,9 +51,9 @@ export const restoreCommand: CommandSpec = {
     ctx.defer(() => target.close());
     const engines = configuredEngines(config, "restore", (c) => ctx.defer(c), rename ? { qdrantRename: rename } : {});
     const services = configuredServices(config, localExecutor(), "restore");
-    const result = await runRestore({
-      stack, target, engines, signal,
-      events: new Emitter(ctx.render.sink),
+    const events = new Emitter(ctx.render.sink);
+    const result = await withRunReport({ config, events, operation: "restore", stack, target, enabled: options.dryRun !== true }, () => runRestore({
+      stack, target, engines, signal, events,
       ...(typeof options.fromStack === "string" ? { fromStack: options.fromStack } : {}),
       ...(typeof options.backupId === "string" ? { backupId: options.backupId } : {}),
       ...(services ? { services } : {}),
@@ -62,7 +63,7 @@ export const restoreCommand: CommandSpec = {
         await (ctx.confirm ?? confirm)(`Replace the data of ${describe(plan)} in stack '${stack}' with backup ${plan.fromStack}/${plan.backupId}?`, { yes: options.yes === true, signal });
         return true;
       },
-    });
+    }), restoreFacts);
     const bytes = result.plan.stores.reduce((n, s) => n + s.bytes, 0);
     const text = result.restored
       ? `Restored ${result.plan.fromStack}/${result.plan.backupId} into '${stack}' in ${result.durationSeconds.toFixed(1)} s.`

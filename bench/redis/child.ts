@@ -2,7 +2,7 @@
  * One stackvault measurement in its own process (so that its CPU time and peak RSS are its own):
  *
  *   node bench/redis/child.ts fetch   <redis-url> <out.rdb>
- *   node bench/redis/child.ts restore <redis-url> <in.rdb>
+ *   node bench/redis/child.ts restore <redis-url> <in.rdb> [max MiB in flight, default the engine's]
  *   node bench/redis/child.ts resp    <in.rdb> <out.resp>   (the RESTORE commands a live restore sends)
  *
  * Prints one JSON line: seconds, bytes or keys, CPU seconds, peak RSS.
@@ -17,7 +17,7 @@ import { dumpPayload, parseRdbBatches } from "../../src/engines/redis/rdb/parser
 import { fetchRdb } from "../../src/engines/redis/replication.ts";
 import { encodeCommand } from "../../src/engines/redis/socket.ts";
 
-const [mode, a = "", b = ""] = process.argv.slice(2);
+const [mode, a = "", b = "", inFlightMiB] = process.argv.slice(2);
 const signal = new AbortController().signal;
 const started = process.hrtime.bigint();
 const cpu = process.cpuUsage();
@@ -27,10 +27,11 @@ if (mode === "fetch") {
   const fetched = await fetchRdb(parseRedisUrl(a), signal);
   let bytes = 0;
   fetched.stream.on("data", (chunk: Buffer) => (bytes += chunk.length));
-  await pipeline(fetched.stream, createWriteStream(b));
+  // Flushed to disk before it counts as fetched, as redis-cli --rdb does (fsync).
+  await pipeline(fetched.stream, createWriteStream(b, { flush: true }));
   result = { bytes };
 } else if (mode === "restore") {
-  const restored = await liveRestore({ connection: parseRedisUrl(a), open: async () => createReadStream(b, { highWaterMark: 256 * 1024 }), purge: true, signal, events: new Emitter() });
+  const restored = await liveRestore({ connection: parseRedisUrl(a), open: async () => createReadStream(b, { highWaterMark: 256 * 1024 }), purge: true, signal, events: new Emitter(), ...(inFlightMiB === undefined ? {} : { maxInFlightBytes: Number(inFlightMiB) * 1024 * 1024 }) });
   result = { keys: Object.values(restored.restored).reduce((x, y) => x + y, 0), expired: restored.expired };
 } else if (mode === "resp") {
   const out = createWriteStream(b);

@@ -24,7 +24,7 @@ export interface LiveRestoreOptions {
   purge: boolean;
   signal: AbortSignal;
   events: Emitter;
-  /** Command bytes sent and not yet answered. @default 32 MiB */
+  /** Command bytes sent and not yet answered (on loopback 1 MiB already keeps Redis busy; 8 MiB covers about 50 ms of round trip at 160 MB/s). @default 8 MiB */
   maxInFlightBytes?: number;
 }
 
@@ -90,7 +90,7 @@ async function purge(admin: Redis, dbs: number[], all: boolean, allowed: boolean
 }
 
 async function load(options: LiveRestoreOptions, wanted: Set<number> | undefined, result: LiveRestoreResult, admin: Redis): Promise<void> {
-  const pipe = new RespPipe(await connectSocket(options.connection, options.signal), options.maxInFlightBytes ?? 32 * 1024 * 1024);
+  const pipe = new RespPipe(await connectSocket(options.connection, options.signal), options.maxInFlightBytes ?? 8 * 1024 * 1024);
   try {
     const { username, password } = options.connection;
     if (password !== undefined) pipe.command(username === undefined ? ["AUTH", password] : ["AUTH", username, password]);

@@ -3,6 +3,7 @@ import { IntegrityError, NotFoundError } from "../core/errors.ts";
 import { redact } from "../core/redact.ts";
 import type { Target } from "../targets/target.ts";
 import { parseManifest } from "./parse.ts";
+import { checkSeal, sealedManifestText } from "./seal.ts";
 import type { Manifest, ManifestInput } from "./schema.ts";
 
 /** Largest manifest read: far above any real one (a few KiB), small enough to never strain memory. */
@@ -18,8 +19,8 @@ export interface WriteManifestOptions {
 }
 
 /**
- * Validates `manifest` and writes it as indented JSON at `key` (from `layout.metadataKey`). Write it last:
- * a backup without a manifest is not a backup.
+ * Validates `manifest` and writes it as indented JSON at `key` (from `layout.metadataKey`), with its own
+ * checksum (`manifest_sha256`, see seal.ts). Write it last: a backup without a manifest is not a backup.
  * @returns the validated manifest as written (defaults filled in).
  * @throws IntegrityError when the manifest is invalid or would contain a registered secret (nothing is
  * written); PreconditionFailedError when `ifAbsent` and a manifest exists; TargetError when the write fails.
@@ -31,7 +32,7 @@ export async function writeManifest(
   options: WriteManifestOptions = {},
 ): Promise<Manifest> {
   const valid = parseManifest(manifest, "The manifest to write");
-  const text = `${JSON.stringify(valid, null, 2)}\n`;
+  const text = sealedManifestText(valid);
   if (redact(text) !== text) {
     throw new IntegrityError("The manifest to write contains a secret (a password or key); it was not written.", {
       hint: "An engine put a secret into its details: remove it there; manifests never hold secrets.",
@@ -42,15 +43,15 @@ export async function writeManifest(
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.ifAbsent === false ? {} : { ifAbsent: true }),
   });
-  return valid;
+  return parseManifest(JSON.parse(text), "The manifest written");
 }
 
 /**
  * Reads, parses and validates the manifest at `key`.
  * @throws NotFoundError when there is no manifest at `key` (an unfinished or missing backup).
  * @throws IntegrityError when it is not JSON, is larger than {@link MAX_MANIFEST_BYTES}, has another major
- * format version, misses or mistypes a field, or names an artifact path that leaves the backup folder — the
- * message names the key and the field.
+ * format version, misses or mistypes a field, names an artifact path that leaves the backup folder, or was
+ * changed after it was written (its `manifest_sha256`) — the message names the key and the field.
  */
 export async function readManifest(target: Target, key: string, options: { signal?: AbortSignal } = {}): Promise<Manifest> {
   const where = `The manifest ${target.location.replace(/\/$/, "")}/${key}`;
@@ -72,7 +73,9 @@ export async function readManifest(target: Target, key: string, options: { signa
   } catch (err) {
     throw new IntegrityError(`${where} is not valid JSON (${(err as Error).message}).`, { cause: err });
   }
-  return parseManifest(value, where);
+  const manifest = parseManifest(value, where);
+  checkSeal(value as Record<string, unknown>, where);
+  return manifest;
 }
 
 // --- internal ---

@@ -28,7 +28,7 @@ import {
 } from "./fields.ts";
 
 /** The format this stackvault writes. Readers accept any `1.x`; other majors are refused. */
-export const FORMAT_VERSION = "1.0";
+export const FORMAT_VERSION = "1.1";
 
 /**
  * Values of `databases.neo4j.backup_method` for each `--neo4j-method`. `cypher_export` is the seed's value;
@@ -124,6 +124,8 @@ export const manifestSchema = z.looseObject({
   backup_duration_seconds: z.number().nonnegative(),
   /** `completed` for a usable backup; anything else must not be restored or become `latest`. */
   status: z.enum(["completed", "failed"]),
+  /** sha256 of this JSON without this field (format 1.1; see seal.ts). Written by writeManifest. */
+  manifest_sha256: sha256Hex.optional(),
 }).superRefine((m, ctx) => {
   for (const name of m.skipped) {
     if (m.databases[name] !== undefined) {

@@ -1,6 +1,6 @@
 /** Manifests for tests: a complete valid one, and the seed's example from the French brief. */
 import { createHash } from "node:crypto";
-import type { ManifestInput } from "../../src/manifest/index.ts";
+import { FORMAT_VERSION, type ManifestInput } from "../../src/manifest/index.ts";
 
 export function sha(text: string): string {
   return createHash("sha256").update(text).digest("hex");
@@ -9,7 +9,7 @@ export function sha(text: string): string {
 /** A complete manifest in format 1.0, every database present. */
 export function exampleManifest(): ManifestInput {
   return {
-    format_version: "1.0",
+    format_version: FORMAT_VERSION,
     tool: { name: "stackvault", version: "0.1.0" },
     backup_id: "2025-10-25T14-30-00Z",
     backup_timestamp: "2025-10-25T14:30:00Z",

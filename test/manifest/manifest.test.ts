@@ -8,6 +8,7 @@ import { clearSecrets, registerSecret } from "../../src/core/redact.ts";
 import {
   artifactFieldsOf, artifactRecordOf, parseManifest, readManifest, writeManifest, FORMAT_VERSION, type ManifestInput,
 } from "../../src/manifest/index.ts";
+import { sealedManifestText } from "../../src/manifest/seal.ts";
 import { exampleManifest, SEED_EXAMPLE, translateSeedExample } from "./example.ts";
 
 const KEY = metadataKey("KnowWhere-Production", "2025-10-25T14-30-00Z");
@@ -39,7 +40,8 @@ test("a valid manifest round-trips through write and read unchanged, as indented
   assert.deepEqual(read.databases.neo4j?.extra_artifacts, [], "defaults are filled in");
   const text = (await getBytes(target, KEY)).toString("utf8");
   assert.deepEqual(JSON.parse(text), written);
-  assert.match(text, /^\{\n {2}"format_version": "1.0",/);
+  assert.ok(text.startsWith(`{\n  "format_version": "${FORMAT_VERSION}",`));
+  assert.match(text, /\n {2}"manifest_sha256": "[0-9a-f]{64}"\n\}\n$/, "the manifest's own checksum comes last");
 });
 
 test("the seed's example is accepted once translated, with every seed field kept as it was", () => {
@@ -72,7 +74,7 @@ test("the seed's example as it stands is refused: it has no format_version", asy
 
 test("a newer minor format is accepted and its unknown fields are kept", async () => {
   const m = { ...exampleManifest(), format_version: "1.7", encryption: { kms_key: "alias/x" } };
-  const read = await readManifest(await plant(m), KEY);
+  const read = await readManifest(await plant(sealedManifestText(m)), KEY);
   assert.equal(read.format_version, "1.7");
   assert.deepEqual((read as Record<string, unknown>)["encryption"], { kms_key: "alias/x" });
 });
@@ -198,4 +200,30 @@ test("a store both skipped and present is refused", () => {
   const m = exampleManifest();
   delete m.databases.redis;
   assert.deepEqual(parseManifest({ ...m, skipped: ["redis"] }, "m").skipped, ["redis"]);
+});
+
+test("a manifest changed after it was written is refused, naming it; from format 1.1 on the checksum is required", async () => {
+  const target = createMemoryTarget();
+  await writeManifest(target, KEY, { ...exampleManifest(), format_version: FORMAT_VERSION });
+  const text = (await getBytes(target, KEY)).toString("utf8");
+  const edits: [string, (m: Record<string, any>) => void][] = [
+    ["a count", (m) => (m.databases.neo4j.node_count += 1)],
+    ["an artifact hash", (m) => (m.databases.redis.checksum_sha256 = "0".repeat(64))],
+    ["the status", (m) => (m.status = "completed ")],
+  ];
+  for (const [what, edit] of edits) {
+    const m = JSON.parse(text) as Record<string, any>;
+    edit(m);
+    const err = await readError(JSON.stringify(m, null, 2));
+    assert.ok(err instanceof IntegrityError, what);
+    assert.match(err.message, /was changed after it was written|is not a valid stackvault manifest/, what);
+    assert.ok(err.message.includes(KEY), what);
+  }
+  const unsealed = JSON.parse(text) as Record<string, unknown>;
+  delete unsealed.manifest_sha256;
+  assert.match((await readError(JSON.stringify(unsealed))).message, /has no manifest_sha256/);
+  const old = { ...unsealed, format_version: "1.0" };
+  assert.equal((await readManifest(await plant(old), KEY)).format_version, "1.0", "a 1.0 manifest, written before the checksum existed, is read");
+  const reordered = JSON.parse(text) as Record<string, unknown>;
+  assert.equal((await readManifest(await plant(JSON.stringify(reordered)), KEY)).manifest_sha256, reordered.manifest_sha256, "whitespace does not matter, only content");
 });

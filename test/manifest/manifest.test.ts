@@ -206,13 +206,14 @@ test("a manifest changed after it was written is refused, naming it; from format
   const target = createMemoryTarget();
   await writeManifest(target, KEY, { ...exampleManifest(), format_version: FORMAT_VERSION });
   const text = (await getBytes(target, KEY)).toString("utf8");
-  const edits: [string, (m: Record<string, any>) => void][] = [
+  type Editable = { databases: { neo4j: { node_count: number }; redis: { checksum_sha256: string } }; status: string };
+  const edits: [string, (m: Editable) => void][] = [
     ["a count", (m) => (m.databases.neo4j.node_count += 1)],
     ["an artifact hash", (m) => (m.databases.redis.checksum_sha256 = "0".repeat(64))],
     ["the status", (m) => (m.status = "completed ")],
   ];
   for (const [what, edit] of edits) {
-    const m = JSON.parse(text) as Record<string, any>;
+    const m = JSON.parse(text) as Editable;
     edit(m);
     const err = await readError(JSON.stringify(m, null, 2));
     assert.ok(err instanceof IntegrityError, what);

@@ -101,6 +101,7 @@ try {
 interface ChildResult { seconds: number; storedBytes: number; rawSha256: string; file?: string; maxRssKiB: number; cpuSeconds: number }
 
 function record(name: string, key: string, measure: Measure): void {
+  console.log(`  ${name.padEnd(34)} ${(mib(size) / measure.seconds).toFixed(0).padStart(5)} MiB/s  ${measure.cpuSeconds.toFixed(2).padStart(6)} CPU s  load ${os.loadavg()[0]?.toFixed(2)}`);
   const row = rows.get(key) ?? { name, key, runs: [] };
   row.runs.push(measure);
   rows.set(key, row);

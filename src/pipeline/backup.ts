@@ -33,7 +33,7 @@ export interface BackupPipelineOptions<T> {
   compression: Compression;
   /** Codec level; defaults to the compression's default (zstd 3, gzip 6). */
   level?: number;
-  /** Raw bytes per independently compressed block (zstd, gzip). @default DEFAULT_BLOCK_BYTES (4 MiB) */
+  /** Raw bytes per independently compressed block (zstd, gzip). @default DEFAULT_BLOCK_BYTES (1 MiB) */
   blockBytes?: number;
   /** Blocks compressed at the same time (zstd, gzip). @default defaultParallelism() (2 or 3) */
   parallelism?: number;
@@ -68,7 +68,7 @@ export interface PipelineResult<T> {
  *
  * Memory: bounded whatever the artifact's size — about a dozen chunks of {@link STAGE_HIGH_WATER_MARK} (64 KiB)
  * held in the stages' buffers, plus the block compressor's blocks (about `(parallelism + 1) × blockBytes × 2`
- * and a few MiB of codec context per block in flight: about 40 MiB with the defaults), plus what `store`
+ * and a few MiB of codec context per block in flight: about 15 MiB with the defaults), plus what `store`
  * buffers (the S3 target documents its part buffers). A slow store slows the source down instead of filling
  * memory; the source runs at most about `(parallelism + 1) × blockBytes` ahead of the store.
  *

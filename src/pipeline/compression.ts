@@ -45,7 +45,7 @@ export const STAGE_HIGH_WATER_MARK = 64 * 1024;
 export interface CompressOptions {
   /** Codec level; defaults to {@link DEFAULT_ZSTD_LEVEL} or {@link DEFAULT_GZIP_LEVEL}. Ignored for `none`. */
   level?: number;
-  /** Raw bytes per independently compressed block. @default DEFAULT_BLOCK_BYTES (4 MiB) */
+  /** Raw bytes per independently compressed block. @default DEFAULT_BLOCK_BYTES (1 MiB) */
   blockBytes?: number;
   /** Blocks compressed at the same time. @default defaultParallelism() (2 or 3) */
   parallelism?: number;
@@ -99,10 +99,11 @@ const zstdCompress = promisify(zlib.zstdCompress);
 const gzip = promisify(zlib.gzip);
 
 /**
- * Output buffer size of the one-shot codecs: 1 MiB, so that a 4 MiB block of text comes back in one or two
- * thread-pool round trips (zlib's default of 16 KiB costs dozens, each waiting for the busy main thread).
+ * Output buffer size of the one-shot codecs: 256 KiB, so that a 1 MiB block of text comes back in one or two
+ * thread-pool round trips (zlib's default of 16 KiB costs dozens, each waiting for the busy main thread),
+ * without holding a much larger buffer than the compressed block needs.
  */
-const BLOCK_OUTPUT_CHUNK = 1024 * 1024;
+const BLOCK_OUTPUT_CHUNK = 256 * 1024;
 
 function zstdBlockCodec(level: number): BlockCodec {
   const params = { [zlib.constants.ZSTD_c_compressionLevel]: level, [zlib.constants.ZSTD_c_checksumFlag]: 1 };

@@ -91,9 +91,9 @@ test("an invalid bucket name and a relative file target are configuration errors
 });
 
 test("a command whose engine is not in this version exits with the documented code and no stack", async () => {
-  const r = await runCli(["cost", "--bucket", "knowwhere-backups-1"], { cwd });
+  const r = await runCli(["stack", "destroy", "--stack", "dev"], { cwd });
   assert.equal(r.code, EXIT_CODES.notAvailable);
-  assert.match(r.stderr, /`cost` is not available yet in this version\./);
+  assert.match(r.stderr, /`stack destroy` is not available yet in this version\./);
   assert.equal(r.stdout, "");
   assert.ok(!hasStackTrace(r.stderr), r.stderr);
   const remote = await runCli(["backup", "--stack", "dev", "--target", `file://${cwd}`, "--host", "ssm://i-0123456789abcdef0"], { cwd });
@@ -118,7 +118,7 @@ test("required settings are asked for by flag, variable and config key", async (
 });
 
 test("--json: stdout carries only JSON, errors included", async () => {
-  const r = await runCli(["--json", "cost", "--bucket", "knowwhere-backups-1"], { cwd });
+  const r = await runCli(["--json", "stack", "destroy", "--stack", "dev"], { cwd });
   assert.equal(r.code, EXIT_CODES.notAvailable);
   const docs = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual(docs.map((d) => [d.type, d.code, d.exitCode]), [["error", "NOT_AVAILABLE", EXIT_CODES.notAvailable]]);

@@ -41,6 +41,7 @@ test("file mode: the RDB replaces the server's, keeps its owner and mode, and ev
   await c.flushall();
   await c.set("written-after-the-backup", "must disappear");
   await c.save();
+  await c.quit();
   const owned = process.getuid?.() === 0;
   if (owned) {
     await chown(rdb, 4321, 4322);
@@ -57,14 +58,13 @@ test("file mode: the RDB replaces the server's, keeps its owner and mode, and ev
   assert.equal(await c2.exists("written-after-the-backup"), 0);
   assert.deepEqual(await engine.count({ signal: new AbortController().signal }), section.counts);
   await c2.quit();
-  await c.quit().catch(() => undefined);
 
   const info = await stat(rdb);
   assert.equal(info.mode & 0o777, owned ? 0o640 : info.mode & 0o777);
   if (owned) assert.deepEqual([info.uid, info.gid], [4321, 4322]);
 });
 
-test("file mode refuses, before stopping Redis, a server with appendonly yes and a selection narrower than the RDB", async () => {
+test("file mode refuses, before stopping Redis, a server with appendonly yes, a selection narrower than the RDB, a data directory that is not there", async () => {
   await populate(redis.url);
   const store = memoryContexts();
   const engine = createRedisEngine({ url: redis.url, restoreMode: "file", host: hostAccess() });
@@ -80,6 +80,8 @@ test("file mode refuses, before stopping Redis, a server with appendonly yes and
   }
   const narrow = createRedisEngine({ url: redis.url, restoreMode: "file", host: hostAccess(), dbs: [TEST_DBS[0]] });
   await assert.rejects(narrow.restore(section, store.restore(true)), /whole dataset.*databases 11, 12/);
+  const elsewhere = createRedisEngine({ url: redis.url, restoreMode: "file", host: { ...hostAccess(), dataDir: join(redis.dir, "not-there") } });
+  await assert.rejects(elsewhere.restore(section, store.restore(true)), /data directory .*not-there does not exist.*/);
   assert.ok(pidBefore !== undefined);
   assert.equal(await pid(), pidBefore, "Redis was never stopped");
   await c.quit();

@@ -2,7 +2,7 @@
  * The engines a command works with, built from the configuration (direct mode: stores reached by URL from
  * this process). Stores left out with `--skip-…` get no engine. Every engine is closed by a deferred step.
  */
-import { ConfigError, NotAvailableError } from "../core/errors.ts";
+import { ConfigError } from "../core/errors.ts";
 import type { Config } from "../config/schema.ts";
 import type { Engine, EngineName } from "../engines/engine.ts";
 import { createNeo4jEngine } from "../engines/neo4j/index.ts";
@@ -29,15 +29,6 @@ export function configuredEngines(config: Config, command: string, defer: (clean
     engines.push(engine);
   }
   return engines;
-}
-
-/** Refuses `--host` runs in this version: the data plane runs in this process (direct mode). */
-export function requireDirectMode(config: Config, command: string): void {
-  if (config.host !== undefined) {
-    throw new NotAvailableError(`\`${command} --host ${config.host}\` (a run on the remote host) is not available yet in this version.`, {
-      hint: "Run stackvault on the host itself, or reach the stores by URL (--neo4j-uri, --qdrant-url, --redis-url) with --direct.",
-    });
-  }
 }
 
 // --- internal ---

@@ -2,6 +2,7 @@
  * `--host`: a command runs on the host instead of in this process (DESIGN §2). Its progress is rendered here
  * as if it ran here, its confirmation question asked on this terminal, its result and error become ours.
  */
+import { UsageError } from "../core/errors.ts";
 import type { CommandContext } from "./context.ts";
 import { confirm } from "./prompt.ts";
 import type { RemoteCommand } from "../remote/job.ts";
@@ -13,6 +14,9 @@ import { runRemoteCommand } from "../remote/operator.ts";
  */
 export async function runOnConfiguredHost(ctx: CommandContext, command: RemoteCommand, options: Readonly<Record<string, unknown>>): Promise<boolean> {
   if (ctx.config.host === undefined) return false;
+  if (ctx.config.direct) {
+    throw new UsageError(`--host ${ctx.config.host} and --direct exclude each other: the run is either on the host or in this process.`, { hint: "Drop one of them (check STACKVAULT_HOST, STACKVAULT_DIRECT and the config file too)." });
+  }
   const { doc, text } = await runRemoteCommand({
     command,
     options,

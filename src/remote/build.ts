@@ -72,7 +72,9 @@ export async function buildBundle(root: string, outFile: string = path.join(root
     await rename(temp, outFile);
   } catch (err) {
     await rm(temp, { force: true });
-    throw err;
+    const detail = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors?.[0];
+    const where = detail?.location ? ` (${detail.location.file}:${detail.location.line})` : "";
+    throw new ConfigError(`Building the agent bundle failed: ${detail ? `${detail.text}${where}` : (err as Error).message}`, { cause: err, hint: "The checkout's sources must build; `npm run build:bundle` shows every error." });
   }
   return { file: outFile, sourceHash: hash };
 }

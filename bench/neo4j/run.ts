@@ -1,0 +1,215 @@
+/**
+ * Benchmark of the Neo4j engine (not a test; run on demand):
+ *
+ *   scripts/with-node node bench/neo4j/run.ts [--scale 10] [--repeat 2] [--replay-sample 3000] [--seed 1]
+ *                                             [--server private|harness] [--heap 2g] [--peer cypher-shell|driver]
+ *
+ * On the reference graph of test/fixtures/neo4j-data.ts at scale 1 and at `--scale` (15,420 nodes and 48,320
+ * relationships per unit of scale, every property type, 1536-float embeddings on 1 chunk in 40, the
+ * KnowWhere schema), in one run, alternating the sides `--repeat` times:
+ *   - export: stackvault's `cypher` backup (whole engine call, into a file) beside
+ *     `CALL apoc.export.cypher.all(null, {stream: true})` consumed through the driver into a file;
+ *   - restore into the emptied database: stackvault's restore of its script beside replaying APOC's script
+ *     with the real `cypher-shell -f` (Maven Central's org.neo4j:cypher-shell 5.26.0; `--peer driver`
+ *     replays it statement by statement through the JavaScript driver instead). Past scale 1 only the
+ *     leading `--replay-sample` statements are replayed and the time is extrapolated by statement count (said
+ *     in the output; the leading statements create nodes, cheaper than the relationship statements after
+ *     them, so the extrapolation flatters the peer);
+ *   - peak RSS of stackvault's export and restore at both scales.
+ * Every measurement runs in its own process (bench/neo4j/child.ts). After each stackvault restore the
+ * per-label and per-type counts must equal the backup's. `--server private` (the default) starts a Neo4j +
+ * APOC of its own like the test harness's, in a temporary folder, and stops it at the end; `--server
+ * harness` uses the test services' NEO4J_* coordinates and WIPES that database. Prints /proc/loadavg before
+ * every measurement: the machine may be shared, compare rows of one run. The private server gets `--heap`
+ * (2 GiB by default: cypher-shell's replay of APOC's script ran the harness's 1 GiB heap out of memory).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startPrivateNeo4j, type PrivateNeo4j } from "./server.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = parseArgs(process.argv.slice(2));
+const bigScale = Number(args["scale"] ?? 10);
+const repeat = Number(args["repeat"] ?? 2);
+const replaySample = Number(args["replay-sample"] ?? 3000);
+const seed = Number(args["seed"] ?? 1);
+const serverKind = args["server"] ?? "private";
+const heap = args["heap"] ?? "2g";
+const scales = [...new Set([1, bigScale])];
+
+const work = mkdtempSync(path.join(os.tmpdir(), "stackvault-bench-neo4j-files-"));
+let server: PrivateNeo4j | undefined;
+let coordinates: { uri: string; user: string; password: string };
+if (serverKind === "private") {
+  console.log(`starting a private Neo4j + APOC (heap ${heap}) …`);
+  server = await startPrivateNeo4j(heap, (message) => console.log(`  ${message}`));
+  coordinates = { uri: server.uri, user: server.user, password: server.password };
+} else {
+  coordinates = { uri: need("NEO4J_URI"), user: process.env.NEO4J_USER ?? "neo4j", password: need("NEO4J_PASSWORD") };
+  console.log(`using the test services' Neo4j at ${coordinates.uri}: its database is wiped`);
+}
+const childEnv = { ...process.env, NEO4J_URI: coordinates.uri, NEO4J_USER: coordinates.user, NEO4J_PASSWORD: coordinates.password };
+const peerKind = args["peer"] ?? "cypher-shell";
+const cypherShell = peerKind === "cypher-shell" ? cypherShellClasspath() : undefined;
+const summary: string[] = [];
+try {
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB; peer: ${cypherShell ? "cypher-shell 5.26.0 (java)" : "statement-by-statement driver replay"}`);
+  for (const scale of scales) await benchScale(scale);
+  console.log("\nSummary");
+  for (const line of summary) console.log(`  ${line}`);
+} finally {
+  await server?.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+// --- internal ---
+
+interface Measured {
+  seconds: number;
+  cpuSeconds: number;
+  maxRssKiB: number;
+  bytes?: number;
+  statements?: number;
+  total?: number;
+  nodes?: number;
+  relationships?: number;
+  counts?: Record<string, number>;
+}
+
+interface Row extends Measured {
+  name: string;
+}
+
+async function benchScale(scale: number): Promise<void> {
+  console.log(`\n== scale ${scale} (seed ${seed}) ==`);
+  child(["wipe"]);
+  loadavg();
+  const loaded = child(["load", String(scale), String(seed)]);
+  console.log(`loaded ${loaded.nodes} nodes, ${loaded.relationships} relationships in ${loaded.seconds.toFixed(0)} s (batched UNWIND through the driver)`);
+  const ours = path.join(work, `stackvault-${scale}.cypher`);
+  const theirs = path.join(work, `apoc-${scale}.cypher`);
+  const exportRows: Row[] = [];
+  for (let i = 0; i < repeat; i++) {
+    loadavg();
+    exportRows.push({ name: "stackvault export (cypher)", ...child(["export-cypher", ours]) });
+    loadavg();
+    exportRows.push({ name: "APOC stream export", ...child(["export-apoc", theirs]) });
+  }
+  const expected = (JSON.parse(readFileSync(`${ours}.section.json`, "utf8")) as { counts: Record<string, number> }).counts;
+  const restoreRows: Row[] = [];
+  for (let i = 0; i < repeat; i++) {
+    child(["wipe"]);
+    loadavg();
+    restoreRows.push({ name: "stackvault restore", ...child(["restore", ours]) });
+    const counts = child(["counts"]).counts ?? {};
+    for (const key of Object.keys({ ...expected, ...counts })) {
+      if (counts[key] !== expected[key]) throw new Error(`after the stackvault restore, ${key} is ${counts[key]}, expected ${expected[key]}`);
+    }
+  }
+  child(["wipe"]);
+  const sampled = scale === 1 ? undefined : child(["sample", theirs, path.join(work, "sample.cypher"), String(replaySample)]);
+  const replayFile = sampled ? path.join(work, "sample.cypher") : theirs;
+  loadavg();
+  const replay = cypherShell ? peer(["java", "-Xmx1g", "-cp", cypherShell, "org.neo4j.shell.Main", "-a", coordinates.uri, "-u", coordinates.user, "--format", "plain", "-f", replayFile]) : child(["replay", replayFile]);
+  const peerName = `APOC script replay (${cypherShell ? "cypher-shell -f" : "driver"})`;
+  if (sampled && sampled.statements !== undefined && sampled.total !== undefined && sampled.statements < sampled.total) {
+    const factor = sampled.total / sampled.statements;
+    console.log(`  ${peerName}: replayed the leading ${sampled.statements} of ${sampled.total} statements in ${replay.seconds.toFixed(1)} s; extrapolated ×${factor.toFixed(2)}`);
+    restoreRows.push({ ...replay, name: `${peerName} extrapolated`, seconds: replay.seconds * factor, cpuSeconds: replay.cpuSeconds * factor });
+  } else {
+    const after = child(["counts"]).counts ?? {};
+    if (after.nodes !== expected.nodes || after.relationships !== expected.relationships) {
+      throw new Error(`after the replay: ${after.nodes} nodes, ${after.relationships} relationships; expected ${expected.nodes}, ${expected.relationships}`);
+    }
+    restoreRows.push({ ...replay, name: peerName });
+  }
+  child(["wipe"]);
+
+  console.log(`\nExport at scale ${scale} (stackvault script ${mib(statSync(ours).size).toFixed(1)} MiB, APOC script ${mib(statSync(theirs).size).toFixed(1)} MiB):`);
+  table(exportRows);
+  const exportRatio = median(exportRows, "APOC stream export") / median(exportRows, "stackvault export (cypher)");
+  console.log(`median speed stackvault export / APOC stream export: ${exportRatio.toFixed(2)}× (goal ≥ 1×)`);
+  console.log(`\nRestore at scale ${scale} (${expected.nodes} nodes, ${expected.relationships} relationships):`);
+  table(restoreRows);
+  const peerRow = restoreRows.find((r) => r.name.startsWith("APOC script replay"));
+  const restoreRatio = (peerRow?.seconds ?? 0) / median(restoreRows, "stackvault restore");
+  console.log(`median speed stackvault restore / ${peerRow?.name}: ${restoreRatio.toFixed(1)}× (goal ≥ 10×)`);
+  const rss = (rows: Row[], name: string): number => Math.max(...rows.filter((r) => r.name === name).map((r) => r.maxRssKiB)) / 1024;
+  summary.push(
+    `scale ${scale}: export ${exportRatio.toFixed(2)}× APOC stream; restore ${restoreRatio.toFixed(1)}× ${peerRow?.name ?? ""}; ` +
+      `peak RSS export ${rss(exportRows, "stackvault export (cypher)").toFixed(0)} MiB, restore ${rss(restoreRows, "stackvault restore").toFixed(0)} MiB`,
+  );
+}
+
+/** The classpath of cypher-shell from Maven Central (cached), or undefined (with the reason) when it cannot be had. */
+function cypherShellClasspath(): string | undefined {
+  const cacheDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "stackvault", "bench");
+  mkdirSync(cacheDir, { recursive: true });
+  const file = path.join(cacheDir, "cypher-shell-5.26.0.classpath");
+  if (!existsSync(file)) {
+    const r = spawnSync("mvn", ["-q", "-f", path.join(here, "cypher-shell", "pom.xml"), "dependency:build-classpath", `-Dmdep.outputFile=${file}.partial`], { encoding: "utf8" });
+    if (r.status !== 0) {
+      console.log(`cypher-shell could not be fetched from Maven Central (mvn exited with ${r.status}); replaying through the driver instead`);
+      return undefined;
+    }
+    writeFileSync(file, readFileSync(`${file}.partial`, "utf8"));
+    rmSync(`${file}.partial`);
+  }
+  return readFileSync(file, "utf8").trim();
+}
+
+/** Runs a peer command under /usr/bin/time (the password in its environment, never in argv). */
+function peer(argv: string[]): Measured {
+  const timeFile = path.join(work, "time.txt");
+  const started = process.hrtime.bigint();
+  const run = spawnSync("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, ...argv], { stdio: ["ignore", "ignore", "inherit"], env: childEnv });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (run.status !== 0) throw new Error(`${argv[0]} … ${argv.at(-1)} exited with ${run.status}`);
+  const [rss = 0, user = 0, sys = 0] = (readFileSync(timeFile, "utf8").trim().split("\n").at(-1) ?? "").split(" ").map(Number);
+  return { seconds, cpuSeconds: user + sys, maxRssKiB: rss };
+}
+
+function child(argv: string[]): Measured {
+  const run = spawnSync(process.execPath, [path.join(here, "child.ts"), ...argv], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24, env: childEnv });
+  if (run.status !== 0) throw new Error(`child ${argv[0]} exited with ${run.status}`);
+  return JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as Measured;
+}
+
+function median(rows: Row[], name: string): number {
+  const values = rows.filter((r) => r.name === name).map((r) => r.seconds).sort((x, y) => x - y);
+  return values[Math.floor(values.length / 2)] ?? Number.NaN;
+}
+
+function loadavg(): void {
+  console.log(`  loadavg ${readFileSync("/proc/loadavg", "utf8").trim()}`);
+}
+
+function table(rows: Row[]): void {
+  console.log("| run                                             | seconds | CPU s | peak RSS MiB |");
+  console.log("|-------------------------------------------------|--------:|------:|-------------:|");
+  for (const r of rows) {
+    console.log(`| ${r.name.padEnd(47)} | ${r.seconds.toFixed(2).padStart(7)} | ${r.cpuSeconds.toFixed(2).padStart(5)} | ${(r.maxRssKiB / 1024).toFixed(0).padStart(12)} |`);
+  }
+}
+
+function mib(bytes: number): number {
+  return bytes / 1024 / 1024;
+}
+
+function need(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set (source .cache/services/env), or use --server private`);
+  return value;
+}
+
+function parseArgs(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? "";
+    if (a.startsWith("--")) out[a.slice(2)] = argv[++i] ?? "";
+  }
+  return out;
+}

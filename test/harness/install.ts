@@ -2,10 +2,12 @@
  * Installers of the harness, all idempotent and fast when the pinned version is already there: Debian
  * packages through apt-get (with one `apt-get update` per run, only when something is missing), Go binaries
  * through `go install module@version` into a versioned folder of the cache, and Python virtual environments
- * keyed by interpreter and pinned requirements. Installs of one kind run one at a time.
+ * keyed by interpreter and pinned requirements. Installs of one kind run one at a time, and one install
+ * into the shared cache runs in one process at a time (see install-lock.ts).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { withInstallLock } from "./install-lock.ts";
 import { run } from "./process.ts";
 
 /**
@@ -46,7 +48,7 @@ export interface GoBinary {
 export async function ensureGoBinary(options: GoBinary, log: (message: string) => void): Promise<string> {
   const target = path.join(options.binDir, options.binary);
   if (existsSync(target)) return target;
-  return serialized("go", async () => {
+  return serialized("go", () => withInstallLock(`${options.binDir}.lock`, options.binary, log, async () => {
     if (existsSync(target)) return target;
     const go = findGo();
     performed++;
@@ -81,7 +83,7 @@ export async function ensureGoBinary(options: GoBinary, log: (message: string) =
     rmSync(building, { recursive: true, force: true });
     log(`services: built ${options.binary} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return target;
-  });
+  }));
 }
 
 /**
@@ -96,14 +98,18 @@ export async function ensureVenv(cacheDir: string, requirements: string[], log: 
     const dir = path.join(cacheDir, `venv-py${version}-${key}`);
     const marker = path.join(dir, ".stackvault-complete");
     const venvPython = path.join(dir, "bin", "python");
-    if (existsSync(marker) && readFileSync(marker, "utf8") === requirements.join("\n") && existsSync(venvPython)) return venvPython;
-    log(`services: creating the Python environment ${dir} (${requirements.join(", ")})`);
-    performed++;
-    rmSync(dir, { recursive: true, force: true });
-    await run(python, ["-m", "venv", dir]);
-    await run(venvPython, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...requirements]);
-    writeFileSync(marker, requirements.join("\n"));
-    return venvPython;
+    const ready = (): boolean => existsSync(marker) && readFileSync(marker, "utf8") === requirements.join("\n") && existsSync(venvPython);
+    if (ready()) return venvPython;
+    return withInstallLock(`${dir}.lock`, "a Python environment", log, async () => {
+      if (ready()) return venvPython;
+      log(`services: creating the Python environment ${dir} (${requirements.join(", ")})`);
+      performed++;
+      rmSync(dir, { recursive: true, force: true });
+      await run(python, ["-m", "venv", dir]);
+      await run(venvPython, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...requirements]);
+      writeFileSync(marker, requirements.join("\n"));
+      return venvPython;
+    });
   });
 }
 

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import path from "node:path";
 import { ExecError } from "../../../src/core/errors.ts";
 import type { HarnessContext } from "../service.ts";
+import { withInstallLock } from "../install-lock.ts";
 
 /** A Neo4j release and the JDK that runs it. */
 export interface Neo4jFlavour {
@@ -90,6 +91,16 @@ export async function installNeo4j(ctx: HarnessContext, flavour: Neo4jFlavour): 
       hint: "install it with apt-get install openjdk-17-jdk-headless",
     });
   }
+  return withInstallLock(`${install.dir}.lock`, `Neo4j ${flavour.version}`, ctx.log, async () => {
+    if (existsSync(marker)) return install;
+    await build(ctx, flavour, install);
+    writeFileSync(marker, `${flavour.version}\n`);
+    return install;
+  });
+}
+
+/** Fetches `flavour` with Maven into a sibling folder, then renames it to `install.dir`. */
+async function build(ctx: HarnessContext, flavour: Neo4jFlavour, install: Neo4jInstall): Promise<void> {
   const began = Date.now();
   ctx.log(`neo4j: installing ${flavour.version} from Maven Central into ${install.dir}`);
   const building = `${install.dir}.partial`;
@@ -116,9 +127,7 @@ export async function installNeo4j(ctx: HarnessContext, flavour: Neo4jFlavour): 
   for (const jar of apoc) renameSync(path.join(building, "lib", jar), path.join(plugins, jar));
   rmSync(install.dir, { recursive: true, force: true });
   renameSync(building, install.dir);
-  writeFileSync(marker, `${flavour.version}\n`);
   ctx.log(`neo4j: installed ${flavour.version} in ${((Date.now() - began) / 1000).toFixed(1)} s`);
-  return install;
 }
 
 // --- internal ---

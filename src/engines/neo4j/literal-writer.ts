@@ -33,7 +33,7 @@ export function writeValue(value: unknown): string {
   }
   if (value === null || value === undefined) return "null";
   if (value instanceof Int8Array || value instanceof Uint8Array) return writeBytes(value);
-  if (Array.isArray(value)) return `[${value.map(writeValue).join(", ")}]`;
+  if (Array.isArray(value)) return writeList(value);
   if (neo4j.isInt(value)) return value.toString();
   if (neo4j.isDate(value)) return `date('${isoDate(value)}')`;
   if (neo4j.isLocalTime(value)) return `localtime('${isoTime(value)}')`;
@@ -58,19 +58,32 @@ export function writeValue(value: unknown): string {
 
 /** `{key: value, …}` with every key escaped by {@link writeName}. */
 export function writeMap(map: Record<string, unknown>): string {
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(map)) parts.push(`${writeName(k)}: ${writeValue(v)}`);
-  return `{${parts.join(", ")}}`;
+  let out = "{";
+  let first = true;
+  for (const k in map) {
+    if (!Object.hasOwn(map, k)) continue;
+    out += `${first ? "" : ", "}${writeName(k)}: ${writeValue(map[k])}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+/** `[…]` of {@link writeValue}s; a list of plain floats (embeddings) goes through one native `JSON.stringify`. */
+export function writeList(list: readonly unknown[]): string {
+  if (list.length > 0 && isPlainFloatList(list)) return JSON.stringify(list).replaceAll(",", ", ");
+  let out = "[";
+  for (let i = 0; i < list.length; i++) out += (i === 0 ? "" : ", ") + writeValue(list[i]);
+  return `${out}]`;
 }
 
 /** A label, type or property key between backticks (backticks inside doubled). Always quoted: safe for keywords. */
 export function writeName(name: string): string {
-  return "`" + name.replaceAll("`", "``") + "`";
+  return name.includes("`") ? "`" + name.replaceAll("`", "``") + "`" : "`" + name + "`";
 }
 
 /** A single-quoted Cypher string literal. */
 export function writeString(s: string): string {
-  return "'" + s.replace(ESCAPE_RE, escapeChar) + "'";
+  return NEEDS_ESCAPE_RE.test(s) ? "'" + s.replace(ESCAPE_RE, escapeChar) + "'" : "'" + s + "'";
 }
 
 /** A FLOAT literal that never reads back as an INTEGER, exact for every double. */
@@ -79,6 +92,8 @@ export function writeFloat(x: number): string {
   if (x === Infinity) return "toFloat('Infinity')";
   if (x === -Infinity) return "toFloat('-Infinity')";
   if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const abs = x < 0 ? -x : x;
+  if (abs >= 1e-6 && abs < 1e21) return Number.isInteger(x) ? `${x}.0` : String(x); // never an exponent here
   const s = String(x);
   if (s.includes("e")) {
     const [mantissa = "", exponent = ""] = s.split("e");
@@ -110,6 +125,21 @@ export function isoOffset(seconds: number): string {
 // --- internal ---
 
 const ESCAPE_RE = /[\\'\u0000-\u001f\u007f\u2028\u2029]/g; // eslint-disable-line no-control-regex
+const NEEDS_ESCAPE_RE = /[\\'\u0000-\u001f\u007f\u2028\u2029]/; // eslint-disable-line no-control-regex
+
+/**
+ * True when every element is a finite FLOAT whose shortest decimal form has a fraction and no exponent
+ * (|x| in [1e-6, 1e21), not integral): `JSON.stringify` then writes exactly what {@link writeFloat} would.
+ */
+function isPlainFloatList(list: readonly unknown[]): boolean {
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    if (typeof x !== "number") return false;
+    const abs = x < 0 ? -x : x;
+    if (!(abs >= 1e-6 && abs < 1e21) || Number.isInteger(x)) return false;
+  }
+  return true;
+}
 
 function escapeChar(c: string): string {
   switch (c) {

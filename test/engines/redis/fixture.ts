@@ -34,6 +34,7 @@ export async function populate(base: string = redisUrl(), options: RedisOptions 
     p.set(`str:${db}`, `value-${db}`);
     p.set(Buffer.from([0, 1, 2, 0xff, db]), Buffer.from([0xde, 0xad, 0, 0xbe, 0xef]));
     p.set(`int:${db}`, "12345");
+    p.set(String(-4200 - db), "an integer key (int-encoded in the RDB)");
     p.set(`long:${db}`, "x".repeat(5000)); // LZF-compressed in the RDB
     p.set(Buffer.concat([Buffer.from("compressed-key-"), Buffer.alloc(100, 97)]), "v");
     p.set(`ttl:${db}`, "expires", "PXAT", soon);

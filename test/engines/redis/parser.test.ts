@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EngineError, IntegrityError } from "../../../src/core/errors.ts";
 import { Crc64 } from "../../../src/engines/redis/rdb/crc64.ts";
-import { type RdbRecord, parseRdb } from "../../../src/engines/redis/rdb/parser.ts";
+import { type RdbRecord, parseRdb, parseRdbRaw } from "../../../src/engines/redis/rdb/parser.ts";
 import { rdbVersionOfServer } from "../../../src/engines/redis/server.ts";
 
 /** A complete RDB: header, body, EOF opcode and its CRC-64. */
@@ -59,4 +59,33 @@ test("RDB format per Redis version", () => {
   assert.equal(rdbVersionOfServer("7.2.4"), 11);
   assert.equal(rdbVersionOfServer("7.4.1"), 12);
   assert.equal(rdbVersionOfServer("6.2.14"), 9);
+});
+
+test("raw key records point at the same bytes as the copies, whatever the chunking, and refuse the same damage", async () => {
+  // A long value so that records straddle chunks and the parser's reused buffer must grow and shift.
+  const long = [0xfe, 5, 0x00, ...str("big"), 0x40 | 1, 0x2c, ...Buffer.alloc(300, 0x61)];
+  const file = rdb("0010", [...body, ...long]);
+  const copies = (await parse(file)).filter((r) => r.kind === "key");
+  for (const chunk of [1, 7, 64, file.length]) {
+    const seen: Array<{ db: number; key: Buffer; payload: Buffer; expireAtMs?: number }> = [];
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < file.length; i += chunk) chunks.push(file.subarray(i, i + chunk));
+    for await (const batch of parseRdbRaw(chunks)) {
+      for (const r of batch) {
+        if (r.kind !== "rawKey") continue;
+        const key = Buffer.from(r.decodedKey ?? r.buf.subarray(r.keyStart, r.keyEnd));
+        const payload = Buffer.concat([Buffer.from([r.type]), r.buf.subarray(r.valueStart, r.valueEnd)]);
+        seen.push({ db: r.db, key, payload, ...(r.expireAtMs === undefined ? {} : { expireAtMs: r.expireAtMs }) });
+      }
+    }
+    assert.deepEqual(seen, copies.map((r) => (r.kind === "key" ? { db: r.db, key: r.key, payload: r.payload, ...(r.expireAtMs === undefined ? {} : { expireAtMs: r.expireAtMs }) } : r)), `chunks of ${chunk}`);
+  }
+  const flipped = Buffer.from(file);
+  flipped[30] = (flipped[30] as number) ^ 0x02;
+  await assert.rejects(async () => {
+    for await (const batch of parseRdbRaw([flipped])) void batch;
+  }, IntegrityError);
+  let end: unknown;
+  for await (const batch of parseRdbRaw([flipped], undefined, { checksum: false })) for (const r of batch) if (r.kind === "end") end = r;
+  assert.deepEqual(end, { kind: "end", checksum: false, bytes: flipped.length }, "without the checksum, only the structure is checked");
 });

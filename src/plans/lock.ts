@@ -5,6 +5,12 @@
  * finds an expired lease takes it over with "only if unchanged" (so two takers cannot both win) and hands
  * back the stale record, whose `stoppedServices` the new run restarts.
  *
+ * Release overwrites the object with a released record ("only if unchanged") instead of deleting it: on a
+ * versioned bucket a delete leaves a delete marker, and some S3-compatible servers then refuse "only if
+ * absent" while reading the key gives 404. A released record is free for the next run, which takes it with
+ * "only if unchanged". A lock that the target says exists but that cannot be read is retried a few times with
+ * a pause, then reported, never spun on.
+ *
  * Atomicity rests on the target's conditional writes: exact on AWS S3, the local folder and memory targets.
  */
 import os from "node:os";
@@ -27,6 +33,8 @@ export interface LockRecord {
   expiresAt: string;
   /** Services the run stopped and has not restarted yet; a run that takes over a stale lock restarts them. */
   stoppedServices: string[];
+  /** Set when the holder released the lock: the stack is free. */
+  released?: boolean;
 }
 
 export interface AcquireOptions {
@@ -46,7 +54,7 @@ export interface HeldLock {
   setStoppedServices(services: string[]): Promise<void>;
   /** Renews the lease. @throws LockError when the lock was taken over meanwhile. */
   renew(): Promise<void>;
-  /** Deletes the lock if it is still ours. Idempotent. */
+  /** Marks the lock released if it is still ours. Idempotent. */
   release(): Promise<void>;
 }
 
@@ -58,6 +66,7 @@ export async function acquireLock(target: Target, stack: string, options: Acquir
   const key = lockKey(stack);
   const leaseMs = options.leaseMs ?? 120_000;
   const deadline = Date.now() + (options.waitMs ?? 0);
+  let unreadable = 0;
   for (;;) {
     throwIfAborted(options.signal);
     const record = newRecord(options.operation, leaseMs);
@@ -67,25 +76,42 @@ export async function acquireLock(target: Target, stack: string, options: Acquir
     } catch (err) {
       if (!(err instanceof PreconditionFailedError)) throw err;
     }
-    const current = await readLock(target, stack, options.signal);
-    if (!current) continue;
-    if (Date.parse(current.record.expiresAt) < Date.now()) {
+    const current = await readLockObject(target, key, options.signal);
+    if (!current) {
+      // Deleted between the two calls (a race: try again), or a target that says "exists" for a key it cannot
+      // serve (a delete marker on some S3-compatible servers): never spin on that.
+      if (++unreadable >= UNREADABLE_ROUNDS) throw unreadableError(target, key);
+      await pause(Math.min(1000, 100 * 2 ** unreadable), options.signal);
+      continue;
+    }
+    unreadable = 0;
+    if (current.record.released === true || Date.parse(current.record.expiresAt) < Date.now()) {
       try {
         const { etag } = await target.put(key, JSON.stringify(record), { ifMatch: current.etag, contentType: "application/json", ...signalOf(options) });
-        return held(target, key, record, etag, leaseMs, current.record);
+        return held(target, key, record, etag, leaseMs, current.record.released === true ? undefined : current.record);
       } catch (err) {
         if (!(err instanceof PreconditionFailedError)) throw err;
         continue;
       }
     }
     if (Date.now() >= deadline) throw lockedError(stack, current.record);
-    await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(50, deadline - Date.now()))));
+    await pause(Math.min(500, Math.max(50, deadline - Date.now())), options.signal);
   }
 }
 
-/** Reads the current lock, or `undefined` when the stack is not locked. */
+/** Reads the current lock, or `undefined` when the stack is not locked (no lock, or a released one). */
 export async function readLock(target: Target, stack: string, signal?: AbortSignal): Promise<{ record: LockRecord; etag: string } | undefined> {
-  const key = lockKey(stack);
+  const current = await readLockObject(target, lockKey(stack), signal);
+  return current?.record.released === true ? undefined : current;
+}
+
+// --- internal ---
+
+/** Rounds of "exists" on write but nothing readable before the lock is reported as unusable. */
+const UNREADABLE_ROUNDS = 5;
+
+/** The lock object as stored (released or not), or `undefined` when absent or unreadable. */
+async function readLockObject(target: Target, key: string, signal?: AbortSignal): Promise<{ record: LockRecord; etag: string } | undefined> {
   const info = await target.head(key, signal ? { signal } : {});
   if (!info) return undefined;
   try {
@@ -96,7 +122,28 @@ export async function readLock(target: Target, stack: string, signal?: AbortSign
   }
 }
 
-// --- internal ---
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
+function unreadableError(target: Target, key: string): LockError {
+  return new LockError(
+    `The lock ${key} in ${target.location} cannot be taken: the target refuses to create it ("already exists") but has no readable object under that key.`,
+    {
+      hint:
+        "This happens on S3-compatible servers that count a delete marker as an existing object (left by an earlier version that deleted its lock). " +
+        "Remove the versions and delete markers of that key, then run again.",
+    },
+  );
+}
 
 function signalOf(options: { signal?: AbortSignal }): { signal?: AbortSignal } {
   return options.signal ? { signal: options.signal } : {};
@@ -142,8 +189,11 @@ function held(target: Target, key: string, initial: LockRecord, initialEtag: str
     renew: () => write({ ...record, expiresAt: new Date(Date.now() + leaseMs).toISOString() }),
     release: async () => {
       if (etag === undefined) return;
-      const info = await target.head(key);
-      if (info?.etag === etag) await target.delete(key);
+      try {
+        await target.put(key, JSON.stringify({ ...record, released: true, stoppedServices: [], expiresAt: new Date().toISOString() }), { ifMatch: etag, contentType: "application/json" });
+      } catch (err) {
+        if (!(err instanceof PreconditionFailedError)) throw err; // taken over meanwhile: not ours to release
+      }
       etag = undefined;
     },
   };

@@ -5,6 +5,9 @@ import { acquireLock, readLock } from "../../src/plans/lock.ts";
 import { createMemoryTarget } from "../../src/targets/memory.ts";
 import type { MemoryStore } from "../../src/targets/memory.ts";
 import { lockKey } from "../../src/targets/layout.ts";
+import { getBytes } from "../../src/targets/target.ts";
+import type { Target } from "../../src/targets/target.ts";
+import { PreconditionFailedError } from "../../src/core/errors.ts";
 
 test("a second run on a locked stack fails fast and names the holder", async () => {
   const target = createMemoryTarget();
@@ -18,7 +21,8 @@ test("a second run on a locked stack fails fast and names the holder", async () 
   await other.release();
   await first.release();
   await first.release();
-  assert.equal(await target.head(lockKey("knowwhere")), undefined);
+  assert.equal(await readLock(target, "knowwhere"), undefined);
+  assert.equal(JSON.parse((await getBytes(target, lockKey("knowwhere"))).toString()).released, true, "released by overwriting, not deleted");
 });
 
 test("a waiting run gets the lock once the holder releases it", async () => {
@@ -40,7 +44,7 @@ test("an expired lease is taken over, reported with its stopped services, and th
   assert.equal(next.tookOver?.runId, crashed.record.runId);
   await assert.rejects(crashed.renew(), /taken over by another run/);
   await crashed.release();
-  assert.ok(await target.head(lockKey("s")), "the old holder's release does not delete the new holder's lock");
+  assert.equal((await readLock(target, "s"))?.record.runId, next.record.runId, "the old holder's release does not release the new holder's lock");
   await next.renew();
   await next.release();
 });
@@ -51,4 +55,34 @@ test("of many runs racing for one stack, exactly one wins", async () => {
   const results = await Promise.allSettled(targets.map((t) => acquireLock(t, "race", { operation: "backup" })));
   assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
   for (const r of results) if (r.status === "rejected") assert.ok(r.reason instanceof LockError);
+});
+
+test("a released lock is taken by the next run without a takeover report", async () => {
+  const target = createMemoryTarget();
+  const first = await acquireLock(target, "s", { operation: "backup" });
+  await first.setStoppedServices(["worker"]);
+  await first.release();
+  const second = await acquireLock(target, "s", { operation: "restore" });
+  assert.equal(second.tookOver, undefined);
+  assert.equal((await readLock(target, "s"))?.record.operation, "restore");
+  await second.release();
+});
+
+test("a target that says the lock exists but serves nothing under its key gets a clear error, not a busy loop", async () => {
+  const inner = createMemoryTarget();
+  let puts = 0;
+  const phantom: Target = Object.assign(Object.create(inner) as Target, {
+    put: async () => {
+      puts++;
+      throw new PreconditionFailedError("exists");
+    },
+    head: async () => undefined,
+  });
+  await assert.rejects(acquireLock(phantom, "s", { operation: "restore", waitMs: 60_000 }), (err: unknown) => {
+    assert.ok(err instanceof LockError);
+    assert.match(err.message, /refuses to create it .* no readable object/);
+    assert.match(err.hint ?? "", /delete marker/);
+    return true;
+  });
+  assert.ok(puts >= 2 && puts <= 10, `${puts} write attempts`);
 });

@@ -4,7 +4,7 @@ import { EngineError, IntegrityError, LockError } from "../../src/core/errors.ts
 import { Emitter, type StackvaultEvent } from "../../src/core/events.ts";
 import { runBackup } from "../../src/plans/backup.ts";
 import { readLatest } from "../../src/plans/latest.ts";
-import { acquireLock } from "../../src/plans/lock.ts";
+import { acquireLock, readLock } from "../../src/plans/lock.ts";
 import { runRestore } from "../../src/plans/restore.ts";
 import { createMemoryTarget } from "../../src/targets/memory.ts";
 import { artifactKey, metadataKey, restoresPrefix } from "../../src/targets/layout.ts";
@@ -80,7 +80,7 @@ test("a failed backup writes no manifest, does not move latest, and restarts the
   assert.deepEqual(calls, ["stop worker", "restart"]);
   assert.equal(await target.head(metadataKey("kw", "2025-10-26T00-00-00Z")), undefined);
   assert.equal((await readLatest(target, "kw"))?.pointer.backup_id, "2025-10-25T14-30-00Z");
-  assert.equal(await target.head("stacks/kw/lock"), undefined, "the lock was released");
+  assert.equal(await readLock(target, "kw"), undefined, "the lock was released");
 });
 
 test("a backup of a locked stack fails fast without touching anything", async () => {

@@ -11,10 +11,10 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { EXIT_CODES } from "../../src/core/errors.ts";
-import { acquireLock } from "../../src/plans/lock.ts";
+import { acquireLock, readLock } from "../../src/plans/lock.ts";
 import { listBackups } from "../../src/plans/catalog.ts";
 import type { PruneResult } from "../../src/plans/prune.ts";
-import { backupIdFromKey, lockKey, newBackupId, RETENTION_POLICY_KEY, stackPrefix } from "../../src/targets/layout.ts";
+import { backupIdFromKey, newBackupId, RETENTION_POLICY_KEY, stackPrefix } from "../../src/targets/layout.ts";
 import { openTarget } from "../../src/targets/registry.ts";
 import { listAll } from "../../src/targets/target.ts";
 import type { Target } from "../../src/targets/target.ts";
@@ -93,14 +93,14 @@ async function scenario(where: Where, full = true): Promise<void> {
   assert.deepEqual(planned.delete.map((d) => d.backupId).sort(), expectedGone);
   assert.deepEqual(planned.keep.map((d) => d.backupId).sort(), [...ids.slice(15), freshIncomplete!].sort());
   assert.equal((await presentIds(target)).size, 23, "a dry run deletes nothing");
-  assert.equal(await target.head(lockKey(STACK)), undefined);
+  assert.equal(await readLock(target, STACK), undefined);
 
   // The real run: retention-policy.json's 2/5/0/0 applies; failed and expired manifest-less backups go.
   const real = await prune();
   assert.equal(real.code, 0, real.stderr);
   assert.match(real.stdout, /"title":"Locking stack/, "the lock is taken (step event)");
   assert.deepEqual([...(await presentIds(target))].sort(), [...ids.slice(15), freshIncomplete!].sort());
-  assert.equal(await target.head(lockKey(STACK)), undefined, "the lock is released");
+  assert.equal(await readLock(target, STACK), undefined, "the lock is released");
   const catalog = await listBackups(target, STACK);
   assert.equal(catalog.find((e) => e.isLatest)?.backupId, ids[19]);
   if (!full) return;
@@ -120,7 +120,7 @@ async function scenario(where: Where, full = true): Promise<void> {
   assert.match(refused.stderr, /below the 50% threshold; nothing was deleted/);
   assert.match(refused.stderr, /--allow-shrunk/);
   assert.deepEqual(await presentIds(target), before);
-  assert.equal(await target.head(lockKey(STACK)), undefined, "the lock is released after a refusal");
+  assert.equal(await readLock(target, STACK), undefined, "the lock is released after a refusal");
   const forced = await prune("--keep-daily", "1", "--keep-last", "1", "--allow-shrunk");
   assert.equal(forced.code, 0, forced.stderr);
   assert.deepEqual([...(await presentIds(target))].sort(), [tiny!, freshIncomplete!].sort(), `${fat[0]} and older go; latest and the fresh incomplete stay`);

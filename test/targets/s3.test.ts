@@ -6,7 +6,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ConfigError, TargetError } from "../../src/core/errors.ts";
+import { ConfigError, LockError, TargetError } from "../../src/core/errors.ts";
+import { acquireLock, readLock } from "../../src/plans/lock.ts";
 import { createS3Target } from "../../src/targets/s3.ts";
 import { getBytes } from "../../src/targets/target.ts";
 import { targetContract } from "./contract.ts";
@@ -114,3 +115,23 @@ async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return typeof address === "object" && address !== null ? address.port : 0;
 }
+
+test("s3: the stack lock is taken, released and taken again on a versioned bucket, whatever a delete leaves behind", async () => {
+  const c = s3Coordinates("S3");
+  const t = await createS3Target(s3Options(c, { prefix: `lock-${randomBytes(3).toString("hex")}` }));
+  for (const operation of ["backup", "restore", "backup"]) {
+    const held = await acquireLock(t, "kw", { operation });
+    assert.equal((await readLock(t, "kw"))?.record.runId, held.record.runId);
+    await held.release();
+    assert.equal(await readLock(t, "kw"), undefined);
+  }
+  // A key deleted on a versioned bucket keeps a delete marker: the lock must then either work or say why, at once.
+  await t.put("stacks/gone/lock", "{}");
+  await t.delete("stacks/gone/lock");
+  try {
+    await (await acquireLock(t, "gone", { operation: "backup" })).release();
+  } catch (err) {
+    assert.ok(err instanceof LockError && /delete marker/.test(err.hint ?? ""), String(err));
+  }
+  await t.close();
+});

@@ -1,8 +1,8 @@
 /**
  * Benchmark of the Neo4j engine (not a test; run on demand):
  *
- *   scripts/with-node node bench/neo4j/run.ts [--scale 10] [--repeat 2] [--replay-sample 3000] [--seed 1]
- *                                             [--server private|harness] [--heap 2g] [--peer cypher-shell|driver]
+ *   scripts/with-node node bench/neo4j/run.ts [--scale 10 | --scales 1,10] [--repeat 2] [--replay-sample 3000] [--seed 1]
+ *                                             [--server private|harness] [--heap 2g] [--peer cypher-shell|driver] [--json FILE]
  *
  * On the reference graph of test/fixtures/neo4j-data.ts at scale 1 and at `--scale` (15,420 nodes and 48,320
  * relationships per unit of scale, every property type, 1536-float embeddings on 1 chunk in 40, the
@@ -22,12 +22,14 @@
  * harness` uses the test services' NEO4J_* coordinates and WIPES that database. Prints /proc/loadavg before
  * every measurement: the machine may be shared, compare rows of one run. The private server gets `--heap`
  * (2 GiB by default: cypher-shell's replay of APOC's script ran the harness's 1 GiB heap out of memory).
+ * With `--json FILE` it also writes each scale's medians and ratios as bench/common/result.ts documents.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { atLeast, atMost, loadAverage, writeResults, type BenchResult, type BenchRow } from "../common/result.ts";
 import { startPrivateNeo4j, type PrivateNeo4j } from "./server.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -38,7 +40,7 @@ const replaySample = Number(args["replay-sample"] ?? 3000);
 const seed = Number(args["seed"] ?? 1);
 const serverKind = args["server"] ?? "private";
 const heap = args["heap"] ?? "2g";
-const scales = [...new Set([1, bigScale])];
+const scales = args["scales"] ? args["scales"].split(",").map(Number) : [...new Set([1, bigScale])];
 
 const work = mkdtempSync(path.join(os.tmpdir(), "stackvault-bench-neo4j-files-"));
 let server: PrivateNeo4j | undefined;
@@ -55,9 +57,19 @@ const childEnv = { ...process.env, NEO4J_URI: coordinates.uri, NEO4J_USER: coord
 const peerKind = args["peer"] ?? "cypher-shell";
 const cypherShell = peerKind === "cypher-shell" ? cypherShellClasspath() : undefined;
 const summary: string[] = [];
+const results: BenchResult[] = [];
 try {
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB; peer: ${cypherShell ? "cypher-shell 5.26.0 (java)" : "statement-by-statement driver replay"}`);
-  for (const scale of scales) await benchScale(scale);
+  for (const scale of scales) results.push(await benchScale(scale));
+  const first = results[0];
+  const last = results.at(-1);
+  if (first && last && first !== last) {
+    for (const name of ["stackvault export (cypher)", "stackvault restore"]) {
+      const rss = (r: BenchResult) => Math.max(...r.rows.filter((row) => row.name === name).map((row) => row.peakRssMiB ?? Number.NaN));
+      last.ratios.push(atMost(`peak RSS of ${name} at ${last.scale}× ÷ at ${first.scale}× (flat)`, rss(last) / rss(first), 1.25, "×"));
+    }
+  }
+  writeResults(args["json"], results);
   console.log("\nSummary");
   for (const line of summary) console.log(`  ${line}`);
 } finally {
@@ -83,8 +95,9 @@ interface Row extends Measured {
   name: string;
 }
 
-async function benchScale(scale: number): Promise<void> {
+async function benchScale(scale: number): Promise<BenchResult> {
   console.log(`\n== scale ${scale} (seed ${seed}) ==`);
+  const loadBefore = loadAverage();
   child(["wipe"]);
   loadavg();
   const loaded = child(["load", String(scale), String(seed)]);
@@ -142,6 +155,29 @@ async function benchScale(scale: number): Promise<void> {
     `scale ${scale}: export ${exportRatio.toFixed(2)}× APOC stream; restore ${restoreRatio.toFixed(1)}× ${peerRow?.name ?? ""}; ` +
       `peak RSS export ${rss(exportRows, "stackvault export (cypher)").toFixed(0)} MiB, restore ${rss(restoreRows, "stackvault restore").toFixed(0)} MiB`,
   );
+  const summarize = (rows: Row[]): BenchRow[] => [...new Set(rows.map((r) => r.name))].map((name) => {
+    const mine = rows.filter((r) => r.name === name);
+    const seconds = median(rows, name);
+    return {
+      name, side: name.startsWith("stackvault") ? "stackvault" : "peer", seconds,
+      cpuSeconds: mine.find((r) => r.seconds === seconds)?.cpuSeconds ?? Number.NaN,
+      peakRssMiB: Math.max(...mine.map((r) => r.maxRssKiB)) / 1024,
+      ...(name.endsWith("extrapolated") ? { note: `extrapolated from the leading ${sampled?.statements} of ${sampled?.total} statements` } : mine.length > 1 ? { note: `median of ${mine.length}` } : {}),
+    };
+  });
+  return {
+    bench: "neo4j",
+    scale,
+    dataset: `${expected.nodes} nodes, ${expected.relationships} relationships (seed ${seed}); stackvault script ${mib(statSync(ours).size).toFixed(1)} MiB, APOC script ${mib(statSync(theirs).size).toFixed(1)} MiB`,
+    rows: [...summarize(exportRows), ...summarize(restoreRows)],
+    ratios: [
+      atLeast("export speed, stackvault cypher ÷ APOC stream export", exportRatio, 1),
+      atLeast(`restore speed, stackvault ÷ ${peerRow?.name ?? "replay"}`, restoreRatio, 10),
+      atMost("peak RSS of stackvault's export", rss(exportRows, "stackvault export (cypher)"), 256, "MiB"),
+      atMost("peak RSS of stackvault's restore", rss(restoreRows, "stackvault restore"), 256, "MiB"),
+    ],
+    loadAverage: { before: loadBefore, after: loadAverage() },
+  };
 }
 
 /** The classpath of cypher-shell from Maven Central (cached), or undefined (with the reason) when it cannot be had. */

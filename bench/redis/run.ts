@@ -13,7 +13,7 @@
  * After each stackvault restore, `DEBUG DIGEST` must equal the digest of the loaded data.
  * Prints /proc/loadavg before every measurement: the machine is shared, compare rows of one run.
  * With `--json FILE` it also writes the medians and ratios as a bench/common/result.ts document (`--scale` only
- * labels it, for bench/run.ts). Goals (issue 4): fetch ≥ 0.9× and live restore ≥ 0.8× the peer.
+ * labels it, for bench/run.ts). Goals (README.md here): fetch ≥ 0.9× and live restore ≥ 0.8× the peer.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";

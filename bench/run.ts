@@ -39,7 +39,7 @@ const ALL_SCALES_AT_ONCE: Record<string, (scales: number[], repeat: number) => s
   neo4j: (scales, repeat) => ["--scales", scales.join(","), "--repeat", String(repeat), "--replay-sample", "800"],
   stack: (scales) => ["--scales", scales.join(",")],
 };
-const ORDER = ["pipeline", "redis", "qdrant", "neo4j", "stack"];
+const ORDER = ["stack", "neo4j", "qdrant", "redis", "pipeline"];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({

@@ -8,7 +8,8 @@
  * 48,320 relationships, Qdrant 24,790 points in 3 collections, Redis 1,240 keys and RQ jobs, per unit of scale)
  * into the test services, then runs `stackvault backup --json` of the whole stack to the S3 test server (zstd,
  * validation on, services controller `none`), empties the three stores (a stack recreated empty), and runs
- * `stackvault restore --latest --yes --json`. S3 traffic goes through a counting proxy (s3-counter.ts), so the
+ * `stackvault restore --latest --yes --from-stack … --json` into a stack of another name (the stack recreated;
+ * restoring under the same name hangs on the S3 test server: see below). S3 traffic goes through a counting proxy (s3-counter.ts), so the
  * requests of each run are counted by kind. Each CLI run is measured under `/usr/bin/time` (wall, CPU, peak
  * RSS) and its `[n/7]` and `[n/9]` steps are timed from its JSON step events. With `--compare` (default: every
  * scale) the stores' content after the restore must equal the content before the backup (RQ's bookkeeping of
@@ -16,6 +17,10 @@
  *
  * The peer is the seed's own script on this dataset: 47 s for a backup and 3 min 32 s for a restore. Goals
  * (issue 7): backup ≤ 10 s and restore ≤ 20 s at 1× on 2 cores; peak RSS ≤ 256 MiB and flat from 1× to 10×.
+ *
+ * Why another stack name: the backup's lock release leaves a delete marker on `stacks/{stack}/lock` in the test
+ * server's versioned bucket; versitygw then refuses the next `If-None-Match: *` put of the lock (412) while HEAD
+ * says 404, and the lock acquisition retries that pair without pause, for ever.
  */
 import { parseArgs } from "node:util";
 import neo4j from "neo4j-driver";
@@ -81,20 +86,20 @@ async function benchScale(scale: number): Promise<BenchResult> {
   const fingerprint = compare ? await stackFingerprint(coords) : undefined;
 
   const stack = `bench-${String(scale).replace(".", "_")}`;
-  const common = ["--stack", stack, "--target", `s3://${s3.bucket}/${prefix}`, "--s3-endpoint", counter.endpoint, "--region", "us-east-1",
+  const common = ["--target", `s3://${s3.bucket}/${prefix}`, "--s3-endpoint", counter.endpoint, "--region", "us-east-1",
     "--neo4j-uri", coords.neo4j?.uri ?? "", "--neo4j-user", coords.neo4j?.user ?? "neo4j", "--redis-url", coords.redis?.url ?? "", "--qdrant-url", coords.qdrant?.url ?? "", "--services-controller", "none"];
   const cliEnv = { PATH: env.PATH ?? "", HOME: env.HOME ?? "", NODE_OPTIONS: "--disable-warning=ExperimentalWarning", NEO4J_PASSWORD: coords.neo4j?.password ?? "", AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_EC2_METADATA_DISABLED: "true" };
 
   counter.reset();
   console.log("   stackvault backup …");
-  const backup = await runCliMeasured("backup", ["backup", ...common], cliEnv);
+  const backup = await runCliMeasured("backup", ["backup", "--stack", stack, ...common], cliEnv);
   const backupRequests = counter.counts();
   console.log(`   backup: ${backup.seconds.toFixed(1)} s, ${counter.total()} S3 requests`);
 
   await wipeStack();
   counter.reset();
   console.log("   stackvault restore …");
-  const restore = await runCliMeasured("restore", ["restore", "--latest", "--yes", ...common], cliEnv);
+  const restore = await runCliMeasured("restore", ["restore", "--latest", "--yes", "--stack", `${stack}-recreated`, "--from-stack", stack, ...common], cliEnv);
   const restoreRequests = counter.counts();
   console.log(`   restore: ${restore.seconds.toFixed(1)} s, ${counter.total()} S3 requests`);
 

@@ -94,7 +94,7 @@ const facts: MachineFacts = {
   os: `${os.type()} ${os.release()}`,
   loadAverageBefore: loadBefore,
   loadAverageAfter: loadAverage(),
-  tools: { zstd: firstLine("zstd", ["--version"]).replace(/^.*v(\d[\d.]*).*$/, "$1"), "redis-server": firstLine("redis-server", ["--version"]).replace(/^.* v=(\S+).*$/, "$1"), aws: firstLine("aws", ["--version"]).split(" ")[0] ?? "" },
+  tools: { zstd: firstLine("zstd", ["--version"]).replace(/^.*v(\d[\d.]*).*$/, "$1"), "redis-server": firstLine("redis-server", ["--version"]).replace(/^.* v=(\S+).*$/, "$1"), "aws-cli": (firstLine("aws", ["--version"]).split(" ")[0] ?? "").replace(/^aws-cli\//, "") },
 };
 mkdirSync(values.out, { recursive: true });
 const stackSteps = results.filter((r) => r.bench === "stack" && r.steps && r.steps.length > 0);

@@ -33,7 +33,7 @@ export function stepPlot(series: ScaleSteps[], title: string): string {
     y += 10;
     for (const [index, stepTitle] of titles) {
       const groupHeight = series.length * BAR;
-      parts.push(`<text x="${LABEL_WIDTH - 8}" y="${y + groupHeight / 2 + 4}" text-anchor="end">[${index}/${titles.length}] ${escape(stepTitle)}</text>`);
+      parts.push(`<text x="${LABEL_WIDTH - 8}" y="${y + groupHeight / 2 + 4}" text-anchor="end">[${index}/${titles.length}] ${escape(shorten(stepTitle, 42))}<title>${escape(stepTitle)}</title></text>`);
       series.forEach((s, i) => {
         const step = s.steps.find((t) => t.operation === operation && t.index === index);
         const seconds = step?.seconds ?? 0;
@@ -82,6 +82,10 @@ function niceCeiling(value: number): number {
 
 function trimNumber(value: number): string {
   return Number(value.toPrecision(3)).toString();
+}
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function escape(text: string): string {

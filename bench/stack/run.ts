@@ -7,7 +7,7 @@
  * For each scale: loads the reference KnowWhere dataset (`npm run seed`'s loader: Neo4j 15,420 nodes and
  * 48,320 relationships, Qdrant 24,790 points in 3 collections, Redis 1,240 keys and RQ jobs, per unit of scale)
  * into the test services, then runs `stackvault backup --json` of the whole stack to the S3 test server (zstd,
- * validation on, services controller `none`), empties the three stores (a stack recreated empty), and runs
+ * validation on, Redis databases 0–2, services controller `none`), empties the three stores (a stack recreated empty), and runs
  * `stackvault restore --latest --yes --from-stack … --json` into a stack of another name (the stack recreated;
  * restoring under the same name hangs on the S3 test server: see below). S3 traffic goes through a counting proxy (s3-counter.ts), so the
  * requests of each run are counted by kind. Each CLI run is measured under `/usr/bin/time` (wall, CPU, peak
@@ -46,7 +46,10 @@ const scales = (values.scales ?? "1").split(",").map(Number);
 if (scales.some((s) => !(s > 0))) throw new Error(`--scales takes positive numbers, not ${values.scales}`);
 loadServicesEnv();
 const env = process.env as Record<string, string | undefined>;
+/** The reference dataset's Redis databases: the test services' RQ worker keeps its own keys in database 15. */
+const REDIS_DBS = [0, 1, 2];
 const coords = coordinatesFromEnv(env);
+if (coords.redis) coords.redis.databases = REDIS_DBS;
 const s3 = { endpoint: need("S3_ENDPOINT"), accessKeyId: need("S3_ACCESS_KEY"), secretAccessKey: need("S3_SECRET_KEY"), bucket: need("S3_BUCKET") };
 await ensureBucket(s3);
 const counter = await startS3Counter(s3.endpoint);
@@ -87,7 +90,7 @@ async function benchScale(scale: number): Promise<BenchResult> {
 
   const stack = `bench-${String(scale).replace(".", "_")}`;
   const common = ["--target", `s3://${s3.bucket}/${prefix}`, "--s3-endpoint", counter.endpoint, "--region", "us-east-1",
-    "--neo4j-uri", coords.neo4j?.uri ?? "", "--neo4j-user", coords.neo4j?.user ?? "neo4j", "--redis-url", coords.redis?.url ?? "", "--qdrant-url", coords.qdrant?.url ?? "", "--services-controller", "none"];
+    "--neo4j-uri", coords.neo4j?.uri ?? "", "--neo4j-user", coords.neo4j?.user ?? "neo4j", "--redis-url", coords.redis?.url ?? "", "--redis-dbs", REDIS_DBS.join(","), "--qdrant-url", coords.qdrant?.url ?? "", "--services-controller", "none"];
   const cliEnv = { PATH: env.PATH ?? "", HOME: env.HOME ?? "", NODE_OPTIONS: "--disable-warning=ExperimentalWarning", NEO4J_PASSWORD: coords.neo4j?.password ?? "", AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_EC2_METADATA_DISABLED: "true" };
 
   counter.reset();
@@ -147,7 +150,10 @@ async function wipeStack(): Promise<void> {
   }
   if (coords.redis) {
     const redis = new Redis(coords.redis.url);
-    await redis.flushall();
+    for (const db of REDIS_DBS) {
+      await redis.select(db);
+      await redis.flushdb();
+    }
     redis.disconnect();
   }
   if (coords.qdrant) {

@@ -9,19 +9,20 @@
  * read from `.cache/services/env`), then writes into `--out` (default bench/results/), named by the UTC date
  * and time: `<date>.json` (machine facts and every result), `<date>.md` (the tables) and `<date>-steps.svg`
  * (time per backup and restore step at each scale). What 1× means for each benchmark is in `UNITS` below.
- * `--quick` is a smoke run: scale 0.1, one repeat. A benchmark that fails is reported under "Not measured"
+ * `--quick` is a smoke run: scale 0.1, one repeat. `--combine A.json,B.json` writes one report (`<date>-combined`)
+ * from the JSON files of earlier runs (say, 1× today and 10× overnight). A benchmark that fails is reported under "Not measured"
  * and the others still run; the exit code is then 1.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadAverage, type BenchResult } from "./common/result.ts";
 import { loadServicesEnv } from "./common/services-env.ts";
-import { markdownReport, type MachineFacts, type Missing } from "./report/markdown.ts";
-import { stepPlot } from "./report/plot.ts";
+import type { MachineFacts, Missing } from "./report/markdown.ts";
+import { combineReports, writeReport } from "./report/write.ts";
 
 /**
  * How each benchmark is run at a scale: 1× is the reference dataset of `npm run seed` where the benchmark
@@ -45,11 +46,17 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
     scale: { type: "string" }, scales: { type: "string" }, only: { type: "string" }, repeat: { type: "string" },
-    quick: { type: "boolean", default: false }, out: { type: "string", default: path.join(here, "results") }, help: { type: "boolean", short: "h" },
+    quick: { type: "boolean", default: false }, combine: { type: "string" }, out: { type: "string", default: path.join(here, "results") }, help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
-  console.log("Usage: npm run bench -- [--scale 10 | --scales 1,10] [--only stack,neo4j,qdrant,redis,pipeline] [--repeat 1] [--quick] [--out DIR]");
+  console.log("Usage: npm run bench -- [--scale 10 | --scales 1,10] [--only stack,neo4j,qdrant,redis,pipeline] [--repeat 1] [--quick] [--out DIR]\n" +
+    "       npm run bench -- --combine A.json,B.json [--out DIR]   (one report from earlier runs)");
+  process.exit(0);
+}
+if (values.combine) {
+  const name = `${new Date().toISOString().replace(/\.\d+Z$/, "Z").replaceAll(":", "-")}-combined`;
+  console.log(writeReport(values.out, name, combineReports(values.combine.split(","))));
   process.exit(0);
 }
 const scales = values.scales ? values.scales.split(",").map(Number) : values.quick ? [0.1] : [...new Set([1, Number(values.scale ?? 10)])];
@@ -96,14 +103,8 @@ const facts: MachineFacts = {
   loadAverageAfter: loadAverage(),
   tools: { zstd: firstLine("zstd", ["--version"]).replace(/^.*v(\d[\d.]*).*$/, "$1"), "redis-server": firstLine("redis-server", ["--version"]).replace(/^.* v=(\S+).*$/, "$1"), "aws-cli": (firstLine("aws", ["--version"]).split(" ")[0] ?? "").replace(/^aws-cli\//, "") },
 };
-mkdirSync(values.out, { recursive: true });
-const stackSteps = results.filter((r) => r.bench === "stack" && r.steps && r.steps.length > 0);
-const plotName = stackSteps.length > 0 ? `${date}-steps.svg` : undefined;
-if (plotName) writeFileSync(path.join(values.out, plotName), stepPlot(stackSteps.map((r) => ({ scale: r.scale, steps: r.steps ?? [] })), `stackvault backup and restore: seconds per step (${facts.cores} cores, load ${loadBefore[0]} → ${facts.loadAverageAfter[0]})`));
-writeFileSync(path.join(values.out, `${date}.json`), `${JSON.stringify({ facts, results, missing }, null, 2)}\n`);
-const markdown = markdownReport(facts, results, missing, plotName);
-writeFileSync(path.join(values.out, `${date}.md`), markdown);
-console.log(`\n${markdown}\nwritten: ${path.join(values.out, `${date}.{md,json}`)}${plotName ? ` and ${plotName}` : ""}`);
+const markdown = writeReport(values.out, date, { runs: [facts], results, missing });
+console.log(`\n${markdown}\nwritten: ${path.join(values.out, date)}.{md,json}`);
 process.exitCode = missing.length > 0 ? 1 : 0;
 
 // --- internal ---

@@ -27,20 +27,23 @@ export interface Missing {
   reason: string;
 }
 
-/** The whole report as Markdown. */
-export function markdownReport(facts: MachineFacts, results: BenchResult[], missing: Missing[], plotFile: string | undefined): string {
+/** The whole report as Markdown; `runs` holds the facts of each `npm run bench` it gathers (one, or several combined). */
+export function markdownReport(runs: MachineFacts[], results: BenchResult[], missing: Missing[], plotFile: string | undefined): string {
   const out: string[] = [];
+  const facts = runs[0];
+  if (facts === undefined) throw new Error("a report needs the facts of at least one run");
   out.push(`# stackvault benchmarks, ${facts.date}`, "");
-  out.push(`\`${facts.command}\` at ${facts.commit}`, "");
   out.push(`Machine: ${facts.cores} cores (${facts.cpuModel}), ${facts.memoryGiB} GiB, ${facts.os}, Node ${facts.node}; ` +
     `${Object.entries(facts.tools).map(([k, v]) => `${k} ${v}`).join(", ")}.`, "");
-  out.push(`Load average (1, 5, 15 min): ${facts.loadAverageBefore.join(" ")} before, ${facts.loadAverageAfter.join(" ")} after. ` +
-    `Above ${facts.cores}, other work shared the cores: times are then upper bounds and ratios of one run (both sides measured back to back) are the figures to read.`, "");
+  for (const run of runs) {
+    out.push(`- \`${run.command}\` at ${run.commit}, ${run.date}: load average (1, 5, 15 min) ${run.loadAverageBefore.join(" ")} before, ${run.loadAverageAfter.join(" ")} after`);
+  }
+  out.push("", `Above ${facts.cores}, the load average says other work shared the cores: times are then upper bounds, and the ratios of one run (both sides measured back to back) are the figures to read.`, "");
 
   out.push("## Figures against their goals", "");
   out.push("| bench | scale | figure | value | goal | |", "|---|---:|---|---:|---|---|");
   for (const r of results) {
-    for (const q of r.ratios) out.push(`| ${r.bench} | ${r.scale}× | ${q.name} | ${format(q.value)} ${q.unit} | ${q.goal ?? ""} | ${q.met === undefined ? "" : q.met ? "met" : "**not met**"} |`);
+    for (const q of r.ratios) out.push(`| ${r.bench} | ${r.scale}× | ${cellText(q.name)} | ${format(q.value)} ${q.unit} | ${q.goal ?? ""} | ${q.met === undefined ? "" : q.met ? "met" : "**not met**"} |`);
   }
   out.push("");
 
@@ -80,7 +83,12 @@ export function markdownReport(facts: MachineFacts, results: BenchResult[], miss
 
 function runLine(r: BenchResult, row: BenchRow): string {
   const cell = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? "" : format(v));
-  return `| ${r.bench} | ${r.scale}× | ${row.name.replaceAll("|", "\\|")} | ${row.side} | ${cell(row.seconds)} | ${cell(row.cpuSeconds)} | ${cell(row.peakRssMiB)} | ${row.rate === undefined ? "" : `${format(row.rate)} ${row.unit ?? ""}`} | ${row.note ?? ""} |`;
+  return `| ${r.bench} | ${r.scale}× | ${cellText(row.name)} | ${row.side} | ${cell(row.seconds)} | ${cell(row.cpuSeconds)} | ${cell(row.peakRssMiB)} | ${row.rate === undefined ? "" : `${format(row.rate)} ${row.unit ?? ""}`} | ${cellText(row.note ?? "")} |`;
+}
+
+/** `text` made safe for a table cell (a `|` would end the cell). */
+function cellText(text: string): string {
+  return text.replaceAll("|", "\\|").replaceAll("\n", " ");
 }
 
 function format(value: number): string {

@@ -63,10 +63,12 @@ export function markdownReport(runs: MachineFacts[], results: BenchResult[], mis
     if (plotFile) out.push(`![time per step](${plotFile})`, "");
     const scales = withSteps.map((r) => r.scale);
     out.push(`| step | ${scales.map((s) => `${s}× s`).join(" | ")} |`, `|---|${scales.map(() => "---:").join("|")}|`);
-    const first = withSteps[0]?.steps ?? [];
-    for (const step of first) {
+    const union = new Map<string, NonNullable<BenchResult["steps"]>[number]>();
+    for (const r of withSteps) for (const t of r.steps ?? []) if (!union.has(`${t.operation}:${t.index}`)) union.set(`${t.operation}:${t.index}`, t);
+    const ordered = [...union.values()].sort((a, b) => (a.operation === b.operation ? a.index - b.index : a.operation === "backup" ? -1 : 1));
+    for (const step of ordered) {
       const cells = withSteps.map((r) => r.steps?.find((t) => t.operation === step.operation && t.index === step.index)?.seconds);
-      out.push(`| ${step.operation} [${step.index}/${step.total}] ${step.title} | ${cells.map((c) => (c === undefined ? "–" : format(c))).join(" | ")} |`);
+      out.push(`| ${step.operation} ${step.index === 0 ? "" : `[${step.index}/${step.total}] `}${step.title} | ${cells.map((c) => (c === undefined ? "–" : format(c))).join(" | ")} |`);
     }
     out.push("");
   }

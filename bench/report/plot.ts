@@ -29,11 +29,12 @@ export function stepPlot(series: ScaleSteps[], title: string): string {
   for (const operation of operations) {
     const titles = stepTitles(series, operation);
     if (titles.length === 0) continue;
-    parts.push(`<text x="10" y="${y}" font-weight="bold">${operation} (${titles.length} steps)</text>`);
+    const total = titles.filter(([index]) => index > 0).length;
+    parts.push(`<text x="10" y="${y}" font-weight="bold">${operation} (${total} steps)</text>`);
     y += 10;
     for (const [index, stepTitle] of titles) {
       const groupHeight = series.length * BAR;
-      parts.push(`<text x="${LABEL_WIDTH - 8}" y="${y + groupHeight / 2 + 4}" text-anchor="end">[${index}/${titles.length}] ${escape(shorten(stepTitle, 42))}<title>${escape(stepTitle)}</title></text>`);
+      parts.push(`<text x="${LABEL_WIDTH - 8}" y="${y + groupHeight / 2 + 4}" text-anchor="end">${index === 0 ? "" : `[${index}/${total}] `}${escape(shorten(stepTitle, 42))}<title>${escape(stepTitle)}</title></text>`);
       series.forEach((s, i) => {
         const step = s.steps.find((t) => t.operation === operation && t.index === index);
         const seconds = step?.seconds ?? 0;

@@ -1,7 +1,7 @@
 /**
  * Runs `stackvault … --json` as a child process under `/usr/bin/time` and reads what it printed: wall and CPU
  * seconds, peak RSS, the seconds of each `[n/N]` step (from the `step` events' timestamps; the last step ends
- * when the process exits) and the result document (the last JSON line).
+ * when the process exits; step 0 is the start-up before `[1/N]`) and the result document (the last JSON line).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -40,7 +40,7 @@ export async function runCliMeasured(operation: StepTime["operation"], args: rea
       seconds: (ended - started) / 1000,
       cpuSeconds: user + sys,
       peakRssMiB: rssKiB / 1024,
-      steps: stepTimes(operation, lines, ended),
+      steps: stepTimes(operation, lines, started, ended),
       result: lines.at(-1) ?? {},
     };
   } finally {
@@ -50,14 +50,17 @@ export async function runCliMeasured(operation: StepTime["operation"], args: rea
 
 // --- internal ---
 
-function stepTimes(operation: StepTime["operation"], lines: Record<string, unknown>[], ended: number): StepTime[] {
+/** The seconds of each step, after a step 0: the start-up (process start to the first step event). */
+function stepTimes(operation: StepTime["operation"], lines: Record<string, unknown>[], started: number, ended: number): StepTime[] {
   const steps = lines.filter((l) => l.type === "step");
-  return steps.map((step, i) => {
+  const first = steps[0];
+  const startUp: StepTime[] = first === undefined ? [] : [{ operation, index: 0, total: Number(first.total), title: "Start-up (Node, modules, configuration)", seconds: (Date.parse(String(first.time)) - started) / 1000 }];
+  return [...startUp, ...steps.map((step, i) => {
     const start = Date.parse(String(step.time));
     const next = steps[i + 1];
     const end = next === undefined ? ended : Date.parse(String(next.time));
     return { operation, index: Number(step.index), total: Number(step.total), title: String(step.title), seconds: (end - start) / 1000 };
-  });
+  })];
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {

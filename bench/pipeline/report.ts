@@ -2,6 +2,7 @@
  * Prints the pipeline benchmark's results: the table of runs, the ratios to the peers, and which of issue 3's
  * goals were met (≥ 300 MiB/s with zstd into the local target, ≥ 0.9× `aws s3 cp`, peak RSS ≤ 256 MiB).
  */
+import { atLeast, atMost, figure, type BenchRatio } from "../common/result.ts";
 
 /** One run of one row. */
 export interface Measure {
@@ -23,7 +24,9 @@ export const GOAL_ZSTD_MIB_S = 300;
 export const GOAL_AWS_RATIO = 0.9;
 export const GOAL_RSS_MIB = 256;
 
-export function printReport(options: { rows: Map<string, Row>; size: number; cpus: number; s3: boolean }): void {
+/** Prints the report; returns its ratios and goals for the machine-readable result. */
+export function printReport(options: { rows: Map<string, Row>; size: number; cpus: number; s3: boolean }): BenchRatio[] {
+  const out: BenchRatio[] = [];
   const { rows, size } = options;
   const rate = (m: Measure): number => mib(size) / m.seconds;
   console.log(`\n${"run".padEnd(34)} ${"MiB/s".padStart(6)} ${"best".padStart(6)} ${"CPU s".padStart(6)} ${"stored MiB".padStart(10)} ${"ratio".padStart(5)} ${"peak RSS MiB".padStart(12)}`);
@@ -46,6 +49,7 @@ export function printReport(options: { rows: Map<string, Row>; size: number; cpu
     const perRound = a.runs.map((m, i) => (b.runs[i] ? b.runs[i].seconds / m.seconds : Number.NaN)).filter((r) => !Number.isNaN(r));
     const ratio = median(perRound);
     ratios[`${sv}/${peer}`] = ratio;
+    if (sv !== "zstd:file") out.push(figure(`${a.name} ÷ ${b.name} (throughput)`, ratio, "×"));
     console.log(`  ${a.name.padEnd(32)} ÷ ${b.name.padEnd(28)} ${ratio.toFixed(2)}×`);
   }
 
@@ -54,19 +58,23 @@ export function printReport(options: { rows: Map<string, Row>; size: number; cpu
   if (zstdLocal) {
     const best = Math.max(...zstdLocal.runs.map(rate));
     const med = median(zstdLocal.runs.map(rate));
+    out.push(atLeast(`zstd into the local target on ${options.cpus} cores (median)`, med, GOAL_ZSTD_MIB_S, "MiB/s"));
     console.log(`  ${verdict(med >= GOAL_ZSTD_MIB_S)} ≥ ${GOAL_ZSTD_MIB_S} MiB/s with zstd into the local target on ${options.cpus} cores: median ${med.toFixed(0)}, best ${best.toFixed(0)} MiB/s` +
       ` (zstd -3 -T2 | cat itself: median ${median(rows.get("peer:zstd-T2")?.runs.map(rate) ?? [Number.NaN]).toFixed(0)} MiB/s)`);
   }
   if (options.s3) {
     for (const [key, label] of [["none:s3/peer:aws", "none → S3 ÷ aws s3 cp"], ["zstd:s3/peer:zstd-aws", "zstd → S3 ÷ zstd -3 | aws s3 cp -"], ["zstd:s3/peer:zstd-T2-aws", "zstd → S3 ÷ zstd -3 -T2 | aws s3 cp -"]] as const) {
       const r = ratios[key];
+      if (r !== undefined) out.push(atLeast(label, r, GOAL_AWS_RATIO));
       if (r !== undefined) console.log(`  ${verdict(r >= GOAL_AWS_RATIO)} ≥ ${GOAL_AWS_RATIO}× aws s3 cp: ${label} = ${r.toFixed(2)}×`);
     }
   }
   const ours = [...rows.values()].filter((r) => !r.key.startsWith("peer:"));
   const peakRss = Math.max(...ours.flatMap((r) => r.runs.map((m) => m.rssKiB))) / 1024;
+  out.push(atMost("peak RSS of the largest stackvault run", peakRss, GOAL_RSS_MIB, "MiB"));
   console.log(`  ${verdict(peakRss <= GOAL_RSS_MIB)} peak RSS ≤ ${GOAL_RSS_MIB} MiB: largest stackvault run ${peakRss.toFixed(0)} MiB`);
   console.log(`\nOn a shared machine, a load average above ${options.cpus} means other work took CPU from these runs: MiB/s are then lower bounds (compare rows of one round, and the CPU column).`);
+  return out;
 }
 
 // --- internal ---
@@ -75,7 +83,8 @@ function verdict(met: boolean): string {
   return met ? "MET    " : "NOT MET";
 }
 
-function median(values: number[]): number {
+/** Median of `values`. */
+export function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;

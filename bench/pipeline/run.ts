@@ -2,7 +2,7 @@
  * Benchmark of the backup pipeline (not a test; run on demand):
  *
  *   scripts/with-node node bench/pipeline/run.ts [--size-mib 1024] [--seed 1] [--compressions zstd,none]
- *     [--repeat 1] [--block-mib 4] [--parallelism N]
+ *     [--repeat 1] [--block-mib 4] [--parallelism N] [--json FILE] [--scale S]
  *
  * Generates deterministic dump-like Cypher (cached under the user cache folder, keyed by seed, size and
  * generator version), then, `--repeat` times in a row (so that a burst of load on a shared machine hits
@@ -21,7 +21,8 @@
  *     The bucket must exist.
  *
  * It prints the machine's load average at the start and the end, a table (median and best MiB/s over the
- * repeats), the ratios to the peers, and which of issue 3's goals the run met.
+ * repeats), the ratios to the peers, and which of issue 3's goals the run met. With `--json FILE` it also writes
+ * them as a bench/common/result.ts document (`--scale` only labels it, for bench/run.ts).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
@@ -29,7 +30,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateDump, GENERATOR_VERSION } from "./generate.ts";
-import { printReport, type Measure, type Row } from "./report.ts";
+import { loadAverage as loadAverageNow, writeResults, type BenchRow } from "../common/result.ts";
+import { median, printReport, type Measure, type Row } from "./report.ts";
 
 const SINK_NAMES: Record<string, string> = { local: "local target", file: "plain file", s3: "S3 target" };
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -62,6 +64,7 @@ const s3 = s3Coordinates();
 const aws = existsSync("/usr/bin/aws") ? "/usr/bin/aws" : "aws";
 const rows = new Map<string, Row>();
 const loadAtStart = loadAverage();
+const loadAtStartNumbers = loadAverageNow();
 try {
   console.log(`node ${process.version}, ${os.availableParallelism()} CPUs, ${firstLine("zstd", ["--version"])}`);
   if (s3) console.log(`aws: ${aws} (${firstLine(aws, ["--version"])})`);
@@ -90,7 +93,23 @@ try {
   }
   console.log(`\ninput: ${mib(size)} MiB, sha256 ${inputSha.slice(0, 16)}…; load average at start ${loadAtStart}, at end ${loadAverage()} (${os.availableParallelism()} CPUs)`);
   if (blockBytes || parallelism) console.log(`pipeline options: block ${blockBytes || "default"} bytes, parallelism ${parallelism || "default"}`);
-  printReport({ rows, size, cpus: os.availableParallelism(), s3: s3 !== undefined });
+  const ratios = printReport({ rows, size, cpus: os.availableParallelism(), s3: s3 !== undefined });
+  writeResults(args["json"], [{
+    bench: "pipeline",
+    scale: Number(args["scale"] ?? 1),
+    dataset: `${mib(size)} MiB of dump-like Cypher (seed ${seed})${s3 ? "" : "; S3 rows skipped (no S3_* coordinates)"}`,
+    rows: [...rows.values()].map((row): BenchRow => ({
+      name: row.name,
+      side: row.key.startsWith("peer:") ? "peer" : "stackvault",
+      seconds: median(row.runs.map((m) => m.seconds)),
+      cpuSeconds: median(row.runs.map((m) => m.cpuSeconds)),
+      peakRssMiB: Math.max(...row.runs.map((m) => m.rssKiB)) / 1024,
+      rate: mib(size) / median(row.runs.map((m) => m.seconds)),
+      unit: "MiB/s",
+    })),
+    ratios,
+    loadAverage: { before: loadAtStartNumbers, after: loadAverageNow() },
+  }]);
   if (!s3) console.log("S3 rows skipped: set S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET (.cache/services/env).");
 } finally {
   rmSync(work, { recursive: true, force: true });

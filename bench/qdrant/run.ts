@@ -2,7 +2,7 @@
  * Benchmark of the Qdrant engine's backup path (not a test; run on demand, with the test services' `S3_*`
  * coordinates loaded from `.cache/services/env`):
  *
- *   scripts/with-node node bench/qdrant/run.ts [--points 100000] [--dim 384] [--repeat 2]
+ *   scripts/with-node node bench/qdrant/run.ts [--points 100000] [--dim 384] [--repeat 2] [--json FILE] [--scale S]
  *
  * Starts its own Qdrant test server (a separate process, temporary data folder), loads one collection of
  * random dense vectors with small payloads, then in the same run, each `--repeat` times:
@@ -11,7 +11,8 @@
  *   - the peer: `curl -X POST …/snapshots?wait=true`, `curl -o file`, `aws s3 cp file`, `curl -X DELETE`
  *     (Debian `awscli` when installed as /usr/bin/aws), under /usr/bin/time.
  * Prints MiB/s of snapshot bytes, CPU seconds, stored size and peak RSS, the ratio to the peer (goal ≥ 1×, with no
- * temporary file on our side) and what zstd buys on snapshots.
+ * temporary file on our side) and what zstd buys on snapshots. With `--json FILE` it also writes the best runs and
+ * the ratio as a bench/common/result.ts document (`--scale` only labels it, for bench/run.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -20,10 +21,11 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { atLeast, atMost, figure, loadAverage, writeResults } from "../common/result.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
-const { values } = parseArgs({ options: { points: { type: "string", default: "100000" }, dim: { type: "string", default: "384" }, repeat: { type: "string", default: "2" } } });
+const { values } = parseArgs({ options: { points: { type: "string", default: "100000" }, dim: { type: "string", default: "384" }, repeat: { type: "string", default: "2" }, json: { type: "string" }, scale: { type: "string", default: "1" } } });
 const points = Number(values.points);
 const dim = Number(values.dim);
 const repeat = Number(values.repeat);
@@ -39,6 +41,7 @@ const server = spawn(process.execPath, [path.join(root, "test/qdrant-server/main
 
 interface Row { name: string; seconds: number; cpuSeconds: number; rawBytes: number; storedBytes: number; rssKiB: number }
 const rows: Row[] = [];
+const loadBefore = loadAverage();
 try {
   await waitForServer();
   const loadStarted = performance.now();
@@ -59,6 +62,18 @@ try {
   const zstd = best("stackvault zstd");
   const curl = best("curl");
   console.log(`\nbest runs: stackvault none → S3 is ${(curl.seconds / none.seconds).toFixed(2)}× the peer's throughput (goal ≥ 1×), no temporary file;`);
+  writeResults(values.json, [{
+    bench: "qdrant",
+    scale: Number(values.scale),
+    dataset: `${points} points of ${dim} floats, snapshot ${mib(snapshotBytes).toFixed(1)} MiB`,
+    rows: [none, curl, zstd].map((r) => ({ name: r.name, side: r.name.startsWith("stackvault") ? "stackvault" : "peer", seconds: r.seconds, cpuSeconds: r.cpuSeconds, peakRssMiB: r.rssKiB / 1024, rate: mib(snapshotBytes) / r.seconds, unit: "MiB/s", note: `best of ${repeat}` })),
+    ratios: [
+      atLeast("snapshot → S3 speed, stackvault none ÷ curl + aws s3 cp", curl.seconds / none.seconds, 1),
+      figure("stored bytes saved by zstd", (1 - zstd.storedBytes / zstd.rawBytes) * 100, "%"),
+      atMost("peak RSS of stackvault's backup", Math.max(none.rssKiB, zstd.rssKiB) / 1024, 256, "MiB"),
+    ],
+    loadAverage: { before: loadBefore, after: loadAverage() },
+  }]);
   console.log(`zstd stores ${((1 - zstd.storedBytes / zstd.rawBytes) * 100).toFixed(1)}% fewer bytes and takes ${(zstd.seconds / none.seconds).toFixed(2)}× the time of none (CPU ${zstd.cpuSeconds.toFixed(1)} s vs ${none.cpuSeconds.toFixed(1)} s).`);
 } finally {
   server.kill("SIGTERM");

@@ -1,7 +1,7 @@
 /**
  * Benchmark of the Redis engine (not a test; run on demand):
  *
- *   scripts/with-node node bench/redis/run.ts [--keys 300000] [--seed 1] [--repeat 3]
+ *   scripts/with-node node bench/redis/run.ts [--keys 300000] [--seed 1] [--repeat 3] [--json FILE] [--scale S]
  *
  * Starts a redis-server of its own (free port, temporary directory, no persistence, diskless sync with
  * `repl-diskless-sync-delay 0`), loads deterministic mixed data with `redis-cli --pipe` (the commands are
@@ -12,6 +12,8 @@
  *     the whole file first (keys/s); and `redis-cli --pipe` of the original write commands, for scale.
  * After each stackvault restore, `DEBUG DIGEST` must equal the digest of the loaded data.
  * Prints /proc/loadavg before every measurement: the machine is shared, compare rows of one run.
+ * With `--json FILE` it also writes the medians and ratios as a bench/common/result.ts document (`--scale` only
+ * labels it, for bench/run.ts). Goals (README.md here): fetch ≥ 0.9× and live restore ≥ 0.8× the peer.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
@@ -19,6 +21,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { atLeast, atMost, loadAverage, median as medianOf, writeResults, type BenchRow } from "../common/result.ts";
 import { generateCommands } from "./generate.ts";
 
 const GENERATOR_VERSION = 1;
@@ -41,6 +44,7 @@ const work = mkdtempSync(path.join(os.tmpdir(), "stackvault-bench-redis-"));
 const port = await freePort();
 const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", work, "--save", "", "--appendonly", "no", "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0", "--enable-debug-command", "yes", "--logfile", path.join(work, "redis.log")], { stdio: "ignore" });
 const url = `redis://127.0.0.1:${port}`;
+const loadBefore = loadAverage();
 const fetchRows: Row[] = [];
 const restoreRows: Row[] = [];
 try {
@@ -85,10 +89,24 @@ try {
 
   console.log(`\nRDB fetch (${mib(statSync(rdbOurs).size).toFixed(1)} MiB):`);
   table(fetchRows, "MiB/s", (r) => mib(r.amount) / r.seconds);
-  ratio(fetchRows, "stackvault fetch", "redis-cli --rdb", (r) => r.amount / r.seconds);
+  const fetchRatio = ratio(fetchRows, "stackvault fetch", "redis-cli --rdb", (r) => r.amount / r.seconds);
   console.log(`\nLive restore (${total} keys):`);
   table(restoreRows, "keys/s", (r) => r.amount / r.seconds);
-  ratio(restoreRows, "stackvault live restore", "redis-cli --pipe (RESTORE cmds)", (r) => r.amount / r.seconds);
+  const restoreRatio = ratio(restoreRows, "stackvault live restore", "redis-cli --pipe (RESTORE cmds)", (r) => r.amount / r.seconds);
+  const summarize = (rows: Row[], unit: string, per: (r: Row) => number): BenchRow[] => [...new Set(rows.map((r) => r.name))].map((name) => {
+    const mine = rows.filter((r) => r.name === name);
+    const seconds = medianOf(mine.map((r) => r.seconds));
+    return { name: `${name}${unit === "MiB/s" ? " (fetch)" : ""}`, side: name.startsWith("stackvault") ? "stackvault" : name.includes("write cmds") ? "info" : "peer", seconds, cpuSeconds: medianOf(mine.map((r) => r.cpuSeconds)), peakRssMiB: Math.max(...mine.map((r) => r.maxRssKiB)) / 1024, rate: medianOf(mine.map(per)), unit };
+  });
+  const rss = Math.max(...[...fetchRows, ...restoreRows].filter((r) => r.name.startsWith("stackvault")).map((r) => r.maxRssKiB)) / 1024;
+  writeResults(args["json"], [{
+    bench: "redis",
+    scale: Number(args["scale"] ?? 1),
+    dataset: `${total} keys over databases 0–2 (seed ${seed}), RDB ${mib(statSync(rdbOurs).size).toFixed(1)} MiB`,
+    rows: [...summarize(fetchRows, "MiB/s", (r) => mib(r.amount) / r.seconds), ...summarize(restoreRows, "keys/s", (r) => r.amount / r.seconds)],
+    ratios: [atLeast("RDB fetch speed ÷ redis-cli --rdb", fetchRatio, 0.9), atLeast("live restore speed ÷ redis-cli --pipe of the RESTORE commands", restoreRatio, 0.8), atMost("peak RSS of stackvault's fetch and restore", rss, 256, "MiB")],
+    loadAverage: { before: loadBefore, after: loadAverage() },
+  }]);
 } finally {
   server.kill("SIGTERM");
   await new Promise((resolve) => server.once("exit", resolve));
@@ -157,12 +175,14 @@ function table(rows: Row[], unit: string, rate: (r: Row) => number): void {
   }
 }
 
-function ratio(rows: Row[], ours: string, theirs: string, rate: (r: Row) => number): void {
+function ratio(rows: Row[], ours: string, theirs: string, rate: (r: Row) => number): number {
   const median = (name: string): number => {
     const values = rows.filter((r) => r.name === name).map(rate).sort((x, y) => x - y);
     return values[Math.floor(values.length / 2)] ?? 0;
   };
-  console.log(`median ${ours} / ${theirs}: ${(median(ours) / median(theirs)).toFixed(2)}×`);
+  const value = median(ours) / median(theirs);
+  console.log(`median ${ours} / ${theirs}: ${value.toFixed(2)}×`);
+  return value;
 }
 
 async function waitForPing(): Promise<void> {

@@ -1,0 +1,80 @@
+/**
+ * Runs `stackvault … --json` as a child process under `/usr/bin/time` and reads what it printed: wall and CPU
+ * seconds, peak RSS, the seconds of each `[n/N]` step (from the `step` events' timestamps; the last step ends
+ * when the process exits; step 0 is the start-up before `[1/N]`) and the result document (the last JSON line).
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { StepTime } from "../common/result.ts";
+
+export const CLI_MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+
+/** What one CLI run measured. */
+export interface CliRun {
+  seconds: number;
+  cpuSeconds: number;
+  peakRssMiB: number;
+  steps: StepTime[];
+  /** The command's result document. */
+  result: Record<string, unknown>;
+}
+
+/**
+ * Runs `node src/cli/main.ts --json …args` with `env` (secrets go there, never in `args`).
+ * @throws when the command exits non-zero, with its last output lines.
+ */
+export async function runCliMeasured(operation: StepTime["operation"], args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "stackvault-bench-time-"));
+  const timeFile = path.join(dir, "time.txt");
+  try {
+    const started = Date.now();
+    const { code, stdout, stderr } = await run("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, process.execPath, CLI_MAIN, "--json", ...args], env);
+    const ended = Date.now();
+    if (code !== 0) throw new Error(`stackvault ${operation} exited with ${code}:\n${tail(stderr)}\n${tail(stdout)}`);
+    const [rssKiB = 0, user = 0, sys = 0] = (readFileSync(timeFile, "utf8").trim().split("\n").at(-1) ?? "").split(" ").map(Number);
+    const lines = stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+    return {
+      seconds: (ended - started) / 1000,
+      cpuSeconds: user + sys,
+      peakRssMiB: rssKiB / 1024,
+      steps: stepTimes(operation, lines, started, ended),
+      result: lines.at(-1) ?? {},
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// --- internal ---
+
+/** The seconds of each step, after a step 0: the start-up (process start to the first step event). */
+function stepTimes(operation: StepTime["operation"], lines: Record<string, unknown>[], started: number, ended: number): StepTime[] {
+  const steps = lines.filter((l) => l.type === "step");
+  const first = steps[0];
+  const startUp: StepTime[] = first === undefined ? [] : [{ operation, index: 0, total: Number(first.total), title: "Start-up (Node, modules, configuration)", seconds: (Date.parse(String(first.time)) - started) / 1000 }];
+  return [...startUp, ...steps.map((step, i) => {
+    const start = Date.parse(String(step.time));
+    const next = steps[i + 1];
+    const end = next === undefined ? ended : Date.parse(String(next.time));
+    return { operation, index: Number(step.index), total: Number(step.total), title: String(step.title), seconds: (end - start) / 1000 };
+  })];
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function tail(text: string): string {
+  return text.trim().split("\n").slice(-8).join("\n");
+}

@@ -47,3 +47,29 @@ export async function confirm(question: string, options: ConfirmOptions): Promis
     rl.close();
   }
 }
+
+/**
+ * Asks the operator to type `expected` (the stack name before `stack destroy`): anything else declines.
+ * @throws UsageError when there is no terminal and `yes` is false.
+ * @throws CancelledError when the answer differs (nothing was changed) or the signal aborts.
+ */
+export async function confirmTyped(question: string, expected: string, options: Omit<ConfirmOptions, "defaultYes">): Promise<void> {
+  if (options.yes) return;
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stderr;
+  if (input.isTTY !== true) {
+    throw new UsageError(`${question.replace(/[?:]$/, "")}: confirmation needed, and there is no terminal to ask on.`, {
+      hint: `Add ${options.flag ?? "--yes"} to confirm non-interactively.`,
+    });
+  }
+  const rl = createInterface({ input, output, terminal: false });
+  try {
+    const answer = (await rl.question(`${question} Type the stack name '${expected}' to confirm: `, { signal: options.signal })).trim();
+    if (answer !== expected) throw new CancelledError(`'${answer}' is not '${expected}'; nothing was changed.`);
+  } catch (err) {
+    if (err instanceof CancelledError) throw err;
+    throw new CancelledError("Not confirmed; nothing was changed.", { cause: err });
+  } finally {
+    rl.close();
+  }
+}

@@ -24,7 +24,7 @@ export function configuredServices(config: Config, executor: Executor, operation
     case "none":
       return undefined;
     case "compose":
-      return { controller: composeController({ executor, project: s.composeProject }), names, stopTimeoutMs };
+      return { controller: composeController({ executor, project: s.composeProject, docker: s.docker }), names, stopTimeoutMs };
     case "systemd":
       return { controller: systemdController({ executor }), names, stopTimeoutMs };
     default:

@@ -85,6 +85,8 @@ const s3 = z.strictObject({
 const services = z.strictObject({
   /** How services are stopped and started on the host. @default "compose" */
   controller: z.enum(["compose", "systemd", "command", "none"]).default("compose").meta({ description: "service controller", groups: ["services"] }),
+  /** The docker CLI on the host for the compose controller (a path, or a name found on the host's PATH). @default "docker" */
+  docker: z.string().min(1).default("docker").meta({ description: "docker CLI on the host (compose controller)", flag: "docker", groups: ["services"] }),
   /** Docker Compose project name. @default "knowbase" */
   composeProject: z.string().min(1).default("knowbase").meta({ description: "Docker Compose project", flag: "compose-project", groups: ["services"] }),
   /** The RQ worker service, stopped during backup and restore. @default "worker" */
@@ -135,6 +137,8 @@ const notify = z.strictObject({
 });
 
 const ssh = z.strictObject({
+  /** SSH user for hosts found from a CloudFormation stack (`stack deploy`, `stack destroy`); an explicit `--host` names its own. @default "ec2-user" */
+  user: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/i, "expected a user name such as ec2-user").default("ec2-user").meta({ description: "SSH user on hosts found from a stack", flag: "ssh-user", groups: ["host"] }),
   /** Private key file for `--host ssh://…`; unset uses the SSH agent. @default undefined */
   identityFile: z.string().min(1).optional().meta({ description: "SSH private key file (default: the agent)", flag: "ssh-key", groups: ["host"] }),
   /** known_hosts file holding the host's pinned key. @default "~/.ssh/known_hosts" */

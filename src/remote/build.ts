@@ -22,7 +22,9 @@ export const SOURCE_MARKER = "// stackvault-agent sources:";
  * Optional native parts of dependencies: ssh2's compiled crypto binding and its CPU probe. ssh2 falls back to
  * pure JavaScript without them, and the host side never opens SSH connections anyway.
  */
-const EXTERNAL = ["cpu-features", "*.node", "esbuild"];
+// The CloudFormation and EC2 clients serve only operator-side commands (stack deploy/destroy) and are loaded
+// lazily there: left out, they keep the bundle shipped to every host small.
+const EXTERNAL = ["cpu-features", "*.node", "esbuild", "@aws-sdk/client-cloudformation", "@aws-sdk/client-ec2"];
 
 /**
  * Hash of everything the bundle is made of: every file under `src/`, the lock file (dependency versions)

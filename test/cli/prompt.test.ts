@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { CancelledError, UsageError } from "../../src/core/errors.ts";
-import { confirm } from "../../src/cli/prompt.ts";
+import { confirm, confirmTyped } from "../../src/cli/prompt.ts";
 
 function terminal(answer: string | undefined) {
   const input = Object.assign(new PassThrough(), { isTTY: true });
@@ -42,4 +42,19 @@ test("an aborted signal cancels the question", async () => {
   const pending = confirm("Restore?", { yes: false, input: silent.input, output: silent.output, signal: controller.signal });
   controller.abort();
   await assert.rejects(pending, CancelledError);
+});
+
+test("typed confirmation: only the exact stack name proceeds; without a terminal --yes is required", async () => {
+  const right = terminal("KnowWhere-Production");
+  await confirmTyped("Destroy stack KnowWhere-Production?", "KnowWhere-Production", { yes: false, input: right.input, output: right.output });
+  assert.match(right.asked(), /Type the stack name 'KnowWhere-Production' to confirm: /);
+  for (const answer of ["y", "yes", "knowwhere-production", ""]) {
+    const wrong = terminal(answer);
+    await assert.rejects(confirmTyped("Destroy?", "KnowWhere-Production", { yes: false, input: wrong.input, output: wrong.output }), CancelledError);
+  }
+  await confirmTyped("Destroy?", "prod", { yes: true, input: Object.assign(new PassThrough(), { isTTY: false }) });
+  await assert.rejects(
+    confirmTyped("Destroy?", "prod", { yes: false, input: Object.assign(new PassThrough(), { isTTY: false }) }),
+    (e: Error) => e instanceof UsageError && /no terminal/.test(e.message),
+  );
 });

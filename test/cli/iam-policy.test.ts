@@ -43,3 +43,24 @@ test("iam-policy without a bucket (or with a folder target) says what to set", a
   assert.equal(r.code, EXIT_CODES.config);
   assert.match(r.stderr, /`iam-policy` needs a bucket: set --bucket, STACKVAULT_BUCKET/);
 });
+
+test("iam-policy --lifecycle prints the operator's policy, narrowed to the stack, topic and namespace", async () => {
+  const topic = "arn:aws:sns:eu-west-1:715927975014:knowwhere-backups";
+  const r = await runCli(["iam-policy", "--lifecycle", "--bucket", "kw-backups", "--stack", "KnowWhere-Production", "--sns-topic", topic, "--metrics-namespace", "Stackvault"], { cwd: os.tmpdir() });
+  assert.equal(r.code, 0, r.stderr);
+  const policy = JSON.parse(r.stdout) as Policy;
+  const sid = (name: string): Policy["Statement"][number] | undefined => policy.Statement.find((s) => s.Sid === name);
+  assert.equal(sid("StackLifecycle")?.Resource, "arn:aws:cloudformation:*:*:stack/KnowWhere-Production/*");
+  assert.ok(sid("StackLifecycle")?.Action.includes("cloudformation:DeleteStack"));
+  assert.deepEqual(sid("DeleteOrphanVolumes")?.Condition, { StringEquals: { "aws:ResourceTag/aws:cloudformation:stack-name": "KnowWhere-Production" } });
+  assert.equal(sid("BucketSetup")?.Resource, "arn:aws:s3:::kw-backups");
+  assert.deepEqual(sid("RunNotifications"), { Sid: "RunNotifications", Effect: "Allow", Action: ["sns:Publish"], Resource: topic });
+  assert.deepEqual(sid("RunMetrics")?.Condition, { StringEquals: { "cloudwatch:namespace": "Stackvault" } });
+  assert.equal(sid("ReadWriteBackups"), undefined, "the data policy is separate");
+  assert.ok(!policy.Statement.some((s) => s.Action.some((a) => a.endsWith(":*"))), "no wildcard actions");
+  const open = await runCli(["iam-policy", "--lifecycle", "--bucket", "kw-backups"], { cwd: os.tmpdir() });
+  const any = (JSON.parse(open.stdout) as Policy).Statement;
+  assert.equal(any.find((s) => s.Sid === "StackLifecycle")?.Resource, "arn:aws:cloudformation:*:*:stack/*/*");
+  assert.deepEqual(any.find((s) => s.Sid === "DeleteOrphanVolumes")?.Condition, { Null: { "aws:ResourceTag/aws:cloudformation:stack-name": "false" } });
+  assert.equal(any.find((s) => s.Sid === "RunNotifications"), undefined);
+});

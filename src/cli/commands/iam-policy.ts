@@ -1,5 +1,7 @@
 /** `stackvault iam-policy`: print the least-privilege IAM policy for the bucket. */
+import { Option } from "commander";
 import { parseTarget } from "../../config/names.ts";
+import { lifecyclePolicy } from "../../stack/aws/lifecycle-policy.ts";
 import { requireSetting } from "../../config/require.ts";
 import type { CommandSpec } from "../command.ts";
 
@@ -53,15 +55,32 @@ export const iamPolicyCommand: CommandSpec = {
   description:
     "Prints the IAM policy (JSON) that the instance role or the operator needs for backup, restore, list, show, " +
     "verify and prune on this bucket, or on the prefix of --target s3://BUCKET/prefix, and nothing more. " +
-    "KMS permissions are added with --s3-sse aws:kms (narrowed to the key when --s3-kms-key-id is an ARN).",
-  groups: ["target"],
+    "KMS permissions are added with --s3-sse aws:kms (narrowed to the key when --s3-kms-key-id is an ARN). " +
+    "With --lifecycle it prints instead the operator's policy for stack deploy/destroy (narrowed to --stack), " +
+    "orphan volumes, bucket init, the dashboard, metrics (narrowed to --metrics-namespace) and notifications " +
+    "(--sns-topic). CloudFormation creates a template's own resources with the caller's rights unless the stack " +
+    "has a service role; those depend on the template and are not included.",
+  groups: ["target", "stack", "notify"],
+  options: () => [new Option("--lifecycle", "print the operator's policy for the stack lifecycle commands instead")],
   requires: ["bucket"],
   examples: [
     "stackvault iam-policy --bucket knowwhere-backups-715927975014 > policy.json",
+    "stackvault iam-policy --lifecycle --bucket knowwhere-backups-715927975014 --stack KnowWhere-Production > operator-policy.json",
     "stackvault iam-policy --target s3://shared-backups/knowwhere --s3-sse aws:kms --s3-kms-key-id arn:aws:kms:eu-west-1:715927975014:key/1234abcd-12ab-34cd-56ef-1234567890ab",
   ],
-  run: async (ctx) => {
+  run: async (ctx, options) => {
     const bucket = requireSetting(ctx.config, "bucket", "iam-policy");
+    if (options.lifecycle === true) {
+      const { stack, notify } = ctx.config;
+      const policy = lifecyclePolicy({
+        bucket,
+        ...(stack === undefined ? {} : { stack }),
+        ...(notify.snsTopic === undefined ? {} : { snsTopic: notify.snsTopic }),
+        ...(notify.metricsNamespace === undefined ? {} : { metricsNamespace: notify.metricsNamespace }),
+      });
+      ctx.render.result(policy, JSON.stringify(policy, null, 2));
+      return;
+    }
     const target = ctx.config.target === undefined ? undefined : parseTarget(ctx.config.target);
     const { sse, kmsKeyId } = ctx.config.s3;
     const policy = iamPolicy({

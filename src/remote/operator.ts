@@ -37,12 +37,12 @@ export interface RemoteCommandOptions {
 /**
  * Runs `command` on `config.host` and resolves with its result.
  * @throws whatever the host-side run threw (same code, exit code, message, hint), ExecError when the host
- * cannot be reached or prepared, NotAvailableError for `ssm://`.
+ * cannot be reached or prepared.
  */
 export async function runRemoteCommand(options: RemoteCommandOptions): Promise<RemoteResult> {
   const { config, signal } = options;
   const events = new Emitter(options.sink);
-  const executor = options.executor ?? hostExecutor(config, options.env.SSH_AUTH_SOCK ? { sshAgent: options.env.SSH_AUTH_SOCK } : {});
+  const executor = options.executor ?? (await hostExecutor(config, options.env.SSH_AUTH_SOCK ? { sshAgent: options.env.SSH_AUTH_SOCK } : {}));
   try {
     const bundle = options.bundle ?? (await agentBundle());
     if (bundle.built) events.log("debug", `Built the agent bundle (${formatBytes(bundle.bytes.length)}).`);

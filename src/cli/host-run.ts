@@ -2,21 +2,19 @@
  * `--host`: a command runs on the host instead of in this process (DESIGN §2). Its progress is rendered here
  * as if it ran here, its confirmation question asked on this terminal, its result and error become ours.
  */
-import { UsageError } from "../core/errors.ts";
 import type { CommandContext } from "./context.ts";
 import { confirm } from "./prompt.ts";
 import type { RemoteCommand } from "../remote/job.ts";
 import { runRemoteCommand } from "../remote/operator.ts";
 
 /**
- * Runs `command` on `config.host` when one is set and returns true; returns false (run it here) otherwise.
+ * Runs `command` on `config.host` when one is set (without `--direct`) and returns true; returns false (run it
+ * here) otherwise.
  * @throws the host-side run's error (same code, exit code and hint).
  */
 export async function runOnConfiguredHost(ctx: CommandContext, command: RemoteCommand, options: Readonly<Record<string, unknown>>): Promise<boolean> {
-  if (ctx.config.host === undefined) return false;
-  if (ctx.config.direct) {
-    throw new UsageError(`--host ${ctx.config.host} and --direct exclude each other: the run is either on the host or in this process.`, { hint: "Drop one of them (check STACKVAULT_HOST, STACKVAULT_DIRECT and the config file too)." });
-  }
+  // With --direct, the run stays here and reaches the host's stores through tunnels (tunnels.ts).
+  if (ctx.config.host === undefined || ctx.config.direct) return false;
   const { doc, text } = await runRemoteCommand({
     command,
     options,

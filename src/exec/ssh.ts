@@ -16,6 +16,8 @@ import type { Executor, RunOptions, RunResult } from "./executor.ts";
 import { appendKnownHost, findKnownKeys, keyTypeOf, readKnownHosts } from "./known-hosts.ts";
 import { OutputTail, lastLines } from "./output.ts";
 import { PID_MARKER, remoteCommand } from "./remote-command.ts";
+import { openTunnel } from "./tunnel.ts";
+import type { Tunnel } from "./tunnel.ts";
 
 export interface SshOptions {
   host: string;
@@ -36,8 +38,14 @@ export interface SshOptions {
   connectTimeoutMs?: number;
 }
 
-/** Creates an SSH executor. The connection opens on the first `run` and is reused. */
-export function sshExecutor(options: SshOptions): Executor {
+/** The SSH executor, which can also forward local ports to the host's side (direct mode's tunnels). */
+export interface SshExecutor extends Executor {
+  /** Opens a tunnel from a loopback port here to `host:port` as seen from the host (see `tunnel.ts`). */
+  tunnel(host: string, port: number): Promise<Tunnel>;
+}
+
+/** Creates an SSH executor. The connection opens on the first `run` or `tunnel` and is reused. */
+export function sshExecutor(options: SshOptions): SshExecutor {
   const port = options.port ?? 22;
   const location = `ssh://${options.username}@${options.host}:${port}`;
   let connecting: Promise<SshClient> | undefined;
@@ -46,6 +54,7 @@ export function sshExecutor(options: SshOptions): Executor {
     kind: "ssh",
     location,
     run: async (program, args, runOptions = {}) => runRemote(await connection(), location, program, args, runOptions),
+    tunnel: async (host, port) => openTunnel(await connection(), host, port, location),
     close: async () => {
       if (connecting) (await connecting.catch(() => undefined))?.end();
       connecting = undefined;

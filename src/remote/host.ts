@@ -1,13 +1,15 @@
 /**
  * The executor for `--host`: `ssh://user@addr[:port]` gives the SSH executor with the `ssh` settings (key
- * file or agent, pinned host key); `ssm://i-…` is not available in this version.
+ * file or agent, pinned host key); `ssm://i-…` gives the SSM executor, its input and output carried by the S3
+ * target's bucket.
  */
 import os from "node:os";
 import path from "node:path";
-import { ConfigError, NotAvailableError } from "../core/errors.ts";
+import { ConfigError } from "../core/errors.ts";
 import type { Config } from "../config/schema.ts";
 import type { Executor } from "../exec/executor.ts";
 import { sshExecutor } from "../exec/ssh.ts";
+import { ssmExecutor } from "../exec/ssm.ts";
 
 /** Where `ssh://` hosts are reached from, besides the settings. */
 export interface HostEnvironment {
@@ -43,14 +45,12 @@ export function parseSshHost(text: string): SshAddress {
 
 /**
  * The executor for `config.host`.
- * @throws NotAvailableError for `ssm://`; ConfigError for a malformed host or when neither a key file nor an
- * agent is available.
+ * @throws ConfigError for a malformed host, when neither a key file nor an agent is available (`ssh://`), or
+ * when an `ssm://` run has no S3 target to carry its input and output.
  */
-export function hostExecutor(config: Config, environment: HostEnvironment): Executor {
+export async function hostExecutor(config: Config, environment: HostEnvironment): Promise<Executor> {
   const host = config.host ?? "";
-  if (host.startsWith("ssm://")) {
-    throw new NotAvailableError(`Runs through SSM (--host ${host}) are not available yet in this version.`, { hint: "Use --host ssh://user@addr, or run stackvault on the host itself." });
-  }
+  if (host.startsWith("ssm://")) return ssmHostExecutor(config, host.slice("ssm://".length));
   const address = parseSshHost(host);
   const keyFile = config.ssh.identityFile === undefined ? undefined : expandHome(config.ssh.identityFile);
   if (keyFile === undefined && !environment.sshAgent) {
@@ -64,9 +64,42 @@ export function hostExecutor(config: Config, environment: HostEnvironment): Exec
   });
 }
 
+/** Folder under the target's prefix where SSM runs exchange their input and output (outside `stacks/`). */
+export const SSM_EXCHANGE_FOLDER = "exec";
+
 /** `~/x` → the operator's home folder + `x` (portable: Windows too). */
 export function expandHome(file: string): string {
   if (file === "~") return os.homedir();
   if (file.startsWith("~/") || file.startsWith("~\\")) return path.join(os.homedir(), file.slice(2));
   return file;
+}
+
+// --- internal ---
+
+/**
+ * The SSM executor for an instance; its input and output travel through the S3 target's bucket (the instance
+ * role needs get/put/delete on `<prefix>/exec/*`). AWS credentials and endpoints come from the SDK's default
+ * chain (`AWS_ENDPOINT_URL_SSM` included).
+ */
+async function ssmHostExecutor(config: Config, instanceId: string): Promise<Executor> {
+  const target = config.target ?? (config.bucket === undefined ? undefined : `s3://${config.bucket}`);
+  if (target === undefined || !target.startsWith("s3://")) {
+    throw new ConfigError(`A run through SSM (--host ssm://${instanceId}) needs an S3 target: its bucket carries the run's input and output.`, { hint: "Give --bucket B or --target s3://B[/prefix]." });
+  }
+  const url = new URL(target);
+  const prefix = url.pathname.replace(/^\/+|\/+$/g, "");
+  const [{ SSMClient }, { S3Client }] = await Promise.all([import("@aws-sdk/client-ssm"), import("@aws-sdk/client-s3")]);
+  const endpoint = config.s3.endpoint;
+  const s3 = new S3Client({ region: config.region, ...(endpoint === undefined ? {} : { endpoint }), forcePathStyle: config.s3.forcePathStyle ?? endpoint !== undefined });
+  return ssmExecutor({
+    instanceId,
+    ssm: new SSMClient({ region: config.region }),
+    exchange: {
+      s3,
+      bucket: url.hostname,
+      prefix: prefix === "" ? SSM_EXCHANGE_FOLDER : `${prefix}/${SSM_EXCHANGE_FOLDER}`,
+      sse: config.s3.sse,
+      ...(config.s3.kmsKeyId === undefined ? {} : { kmsKeyId: config.s3.kmsKeyId }),
+    },
+  });
 }

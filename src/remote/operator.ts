@@ -11,6 +11,7 @@ import type { Executor } from "../exec/executor.ts";
 import { agentBundle } from "./bundle.ts";
 import type { AgentBundle } from "./bundle.ts";
 import { hostExecutor } from "./host.ts";
+import { NODE_IMAGE, composeNetwork } from "./container.ts";
 import { createJob } from "./job.ts";
 import type { AwsCredentials, RemoteCommand } from "./job.ts";
 import { runOnHost } from "./run.ts";
@@ -32,31 +33,36 @@ export interface RemoteCommandOptions {
   executor?: Executor;
   /** The bundle to ship instead of this package's (tests). */
   bundle?: AgentBundle;
+  /** The Docker CLI on the host for the container fallback. @default "docker" */
+  docker?: string;
 }
 
 /**
  * Runs `command` on `config.host` and resolves with its result.
  * @throws whatever the host-side run threw (same code, exit code, message, hint), ExecError when the host
- * cannot be reached or prepared, NotAvailableError for `ssm://`.
+ * cannot be reached or prepared.
  */
 export async function runRemoteCommand(options: RemoteCommandOptions): Promise<RemoteResult> {
   const { config, signal } = options;
   const events = new Emitter(options.sink);
-  const executor = options.executor ?? hostExecutor(config, options.env.SSH_AUTH_SOCK ? { sshAgent: options.env.SSH_AUTH_SOCK } : {});
+  const executor = options.executor ?? (await hostExecutor(config, options.env.SSH_AUTH_SOCK ? { sshAgent: options.env.SSH_AUTH_SOCK } : {}));
   try {
     const bundle = options.bundle ?? (await agentBundle());
     if (bundle.built) events.log("debug", `Built the agent bundle (${formatBytes(bundle.bytes.length)}).`);
-    const shipped = await shipBundle({ executor, bundle, cacheDir: config.remote.cacheDir, node: config.remote.node, ...(signal ? { signal } : {}) });
+    const shipped = await shipBundle({ executor, bundle, cacheDir: config.remote.cacheDir, node: config.remote.node, ...(options.docker ? { docker: options.docker } : {}), ...(signal ? { signal } : {}) });
+    const network = shipped.runner === "container" ? composeNetwork(config.services.composeProject) : undefined;
+    const runsWith = network === undefined ? `Node.js ${shipped.nodeVersion}` : `a ${NODE_IMAGE} container on network ${network} (no Node.js 22+ on the host)`;
     events.info(
       shipped.uploaded
-        ? `Uploaded the stackvault agent (${formatBytes(bundle.bytes.length)}, sha256 ${bundle.sha256.slice(0, 12)}) to ${executor.location}; running there with Node.js ${shipped.nodeVersion}.`
-        : `The stackvault agent (sha256 ${bundle.sha256.slice(0, 12)}) is already on ${executor.location}; running there with Node.js ${shipped.nodeVersion}.`,
+        ? `Uploaded the stackvault agent (${formatBytes(bundle.bytes.length)}, sha256 ${bundle.sha256.slice(0, 12)}) to ${executor.location}; running there with ${runsWith}.`
+        : `The stackvault agent (sha256 ${bundle.sha256.slice(0, 12)}) is already on ${executor.location}; running there with ${runsWith}.`,
     );
     const job = createJob(options.command, options.options, config, awsCredentials(options.env));
     return await runOnHost({
       executor,
       node: config.remote.node,
       bundlePath: shipped.path,
+      ...(network === undefined ? {} : { containerNetwork: network, ...(options.docker ? { docker: options.docker } : {}) }),
       job,
       sink: options.sink,
       ...(signal ? { signal } : {}),

@@ -11,6 +11,7 @@ import { PassThrough, Writable } from "node:stream";
 import { CancelledError, ExecError } from "../core/errors.ts";
 import type { EventSink } from "../core/events.ts";
 import type { Executor } from "../exec/executor.ts";
+import { containerAgentCommand } from "./container.ts";
 import type { AgentJob } from "./job.ts";
 import { errorFromLine, errorLine, parseHostLine } from "./protocol.ts";
 import type { ControlMessage, ErrorLine, ResultLine } from "./protocol.ts";
@@ -21,6 +22,10 @@ export interface RemoteRunOptions {
   node: string;
   /** Absolute path of the agent bundle on the host. */
   bundlePath: string;
+  /** Run the bundle in a `node:22` container on this compose network instead of with `node` (container.ts). */
+  containerNetwork?: string;
+  /** Docker CLI on the host for the container. @default "docker" */
+  docker?: string;
   job: AgentJob;
   /** Where the host's events go. */
   sink: EventSink;
@@ -103,7 +108,8 @@ export async function runOnHost(options: RemoteRunOptions): Promise<RemoteResult
   send(job);
   const lines = new LineSplitter(handle);
   try {
-    const run = await executor.run(options.node, [options.bundlePath, "agent", "run", "--json"], { stdin: input, stdout: lines, check: false, signal: kill.signal });
+    const launch = options.containerNetwork === undefined ? { program: options.node, args: [options.bundlePath, "agent", "run", "--json"] } : containerAgentCommand(options.bundlePath, options.containerNetwork, options.docker);
+    const run = await executor.run(launch.program, launch.args, { stdin: input, stdout: lines, check: false, signal: kill.signal });
     lines.flush();
     await Promise.all(pending);
     if (failure) throw errorFromLine(failure);

@@ -19,6 +19,8 @@ export interface ShipOptions {
   cacheDir: string;
   /** Node.js binary on the host. */
   node: string;
+  /** Docker CLI on the host, for the container fallback. @default "docker" */
+  docker?: string;
   signal?: AbortSignal;
 }
 
@@ -27,29 +29,31 @@ export interface Shipped {
   path: string;
   /** True when it was uploaded by this call; false when an identical bundle was already there. */
   uploaded: boolean;
-  /** `node --version` on the host. */
+  /** `node --version` on the host (empty when it does not start). */
   nodeVersion: string;
+  /** `host`: the host's Node runs the bundle; `container`: it is missing or too old, Docker runs it (container.ts). */
+  runner: "host" | "container";
 }
 
 /**
  * Makes sure the host has `bundle` and a Node.js that can run it.
- * @throws ExecError when the host's Node is missing or too old, or the upload fails its hash check.
+ * @throws ExecError when the host has neither a Node.js 22+ nor Docker, or the upload fails its hash check.
  */
 export async function shipBundle(options: ShipOptions): Promise<Shipped> {
   const { executor, bundle, signal } = options;
-  const probe = await executor.run("sh", ["-c", PROBE, "sh", options.cacheDir, bundle.sha256, options.node], { check: false, ...(signal ? { signal } : {}) });
+  const probe = await executor.run("sh", ["-c", PROBE, "sh", options.cacheDir, bundle.sha256, options.node, options.docker ?? "docker"], { check: false, ...(signal ? { signal } : {}) });
   const fields = Object.fromEntries(probe.stdout.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
   const nodeVersion = fields.node ?? "";
   if (probe.exitCode !== 0 || fields.path === undefined) {
     throw new ExecError(`Cannot prepare ${executor.location} for the run (exit code ${probe.exitCode}): ${probe.stderr.trim() || "no output"}`, { hint: "The host needs a POSIX shell and sha256sum (coreutils)." });
   }
-  requireNode(nodeVersion, options.node, executor.location);
-  if (fields.present === "yes") return { path: fields.path, uploaded: false, nodeVersion };
+  const runner = chooseRunner(nodeVersion, options.node, executor.location, fields.docker ?? "");
+  if (fields.present === "yes") return { path: fields.path, uploaded: false, nodeVersion, runner };
   const upload = await executor.run("sh", ["-c", UPLOAD, "sh", options.cacheDir, bundle.sha256], { check: false, stdin: bundle.bytes, ...(signal ? { signal } : {}) });
   if (upload.exitCode !== 0) {
     throw new ExecError(`Uploading the agent bundle to ${executor.location} failed (exit code ${upload.exitCode})${upload.exitCode === 3 ? ": its sha256 on the host differs from the one sent" : ""}. ${upload.stderr.trim()}`.trim(), { hint: `Check that the remote user may write ${options.cacheDir} and that the disk is not full.` });
   }
-  return { path: fields.path, uploaded: true, nodeVersion };
+  return { path: fields.path, uploaded: true, nodeVersion, runner };
 }
 
 /** Node major version the bundle is built for (esbuild target node22). */
@@ -57,13 +61,14 @@ export const MIN_NODE_MAJOR = 22;
 
 // --- internal ---
 
-/** `$1` folder, `$2` sha256, `$3` node. Prints `path=`, `present=yes|no`, `node=vX.Y.Z` (empty when it does not start). */
+/** `$1` folder, `$2` sha256, `$3` node, `$4` docker. Prints `path=`, `present=yes|no`, `node=vX.Y.Z` (empty when it does not start), `docker=` (its path, empty when absent). */
 const PROBE = [
   'd="$1"; case "$d" in "~/"*) d="$HOME/${d#"~/"}";; "~") d="$HOME";; esac',
   'f="$d/agent-$2.mjs"',
   'printf "path=%s\\n" "$f"',
   'if [ -f "$f" ] && [ "$(sha256sum < "$f" | cut -d" " -f1)" = "$2" ]; then touch "$f" 2>/dev/null; echo present=yes; else echo present=no; fi',
   'printf "node=%s\\n" "$("$3" --version 2>/dev/null)"',
+  'printf "docker=%s\\n" "$(command -v "$4" 2>/dev/null)"',
 ].join("\n");
 
 /** `$1` folder, `$2` sha256; the bundle on standard input. Exit 3 when the received bytes do not hash to `$2`. */
@@ -81,12 +86,12 @@ const UPLOAD = [
   'find "$d" -maxdepth 1 -name "agent-*.mjs" ! -name "agent-$2.mjs" -mtime +7 -exec rm -f {} + 2>/dev/null || true',
 ].join("\n");
 
-function requireNode(version: string, node: string, location: string): void {
+function chooseRunner(version: string, node: string, location: string, docker: string): "host" | "container" {
   const major = /^v(\d+)\./.exec(version)?.[1];
+  if (major !== undefined && Number(major) >= MIN_NODE_MAJOR) return "host";
+  if (docker !== "") return "container";
   if (major === undefined) {
-    throw new ExecError(`Node.js ('${node}') does not start on ${location}.`, { hint: "Install Node.js 22 or newer on the host, or point --host-node at it." });
+    throw new ExecError(`Node.js ('${node}') does not start on ${location}, and Docker is not there to run it in a container.`, { hint: "Install Node.js 22 or newer on the host, or point --host-node at it." });
   }
-  if (Number(major) < MIN_NODE_MAJOR) {
-    throw new ExecError(`Node.js on ${location} is ${version}; the agent needs ${MIN_NODE_MAJOR} or newer.`, { hint: "Install a newer Node.js on the host, or point --host-node at one." });
-  }
+  throw new ExecError(`Node.js on ${location} is ${version}; the agent needs ${MIN_NODE_MAJOR} or newer, and Docker is not there to run it in a container.`, { hint: "Install a newer Node.js on the host, or point --host-node at one." });
 }

@@ -91,14 +91,16 @@ test("an invalid bucket name and a relative file target are configuration errors
 });
 
 test("a command whose engine is not in this version exits with the documented code and no stack", async () => {
-  const remote = await runCli(["backup", "--stack", "dev", "--target", `file://${cwd}`, "--host", "ssm://i-0123456789abcdef0"], { cwd });
-  assert.equal(remote.code, EXIT_CODES.notAvailable);
-  assert.match(remote.stderr, /through SSM \(--host ssm:\/\/i-0123456789abcdef0\) are not available yet/);
-  assert.equal(remote.stdout, "");
-  assert.ok(!hasStackTrace(remote.stderr), remote.stderr);
   const demo = await runCli(["demo"], { cwd });
   assert.equal(demo.code, EXIT_CODES.notAvailable);
   assert.match(demo.stderr, /`stackvault demo` runs from a checkout.*\n.*npm run demo/);
+});
+
+test("a run through SSM needs an S3 target to carry its input and output", async () => {
+  const r = await runCli(["backup", "--stack", "dev", "--target", `file://${cwd}`, "--host", "ssm://i-0123456789abcdef0"], { cwd });
+  assert.equal(r.code, EXIT_CODES.config);
+  assert.match(r.stderr, /through SSM \(--host ssm:\/\/i-0123456789abcdef0\) needs an S3 target/);
+  assert.ok(!hasStackTrace(r.stderr), r.stderr);
 });
 
 test("a backup without the Neo4j password says where to set it, before touching anything", async () => {

@@ -71,17 +71,17 @@ test("a leading ~/ in the folder is the remote user's home", async () => {
   }
 });
 
-test("a host Node.js that is missing or older than 22 is reported, and nothing is uploaded", async () => {
+test("a host Node.js that is missing or older than 22, without Docker, is reported, and nothing is uploaded", async () => {
   const old = path.join(dir, "old-node");
   await writeFile(old, "#!/bin/sh\necho v18.20.4\n");
   await chmod(old, 0o755);
   const cacheDir = path.join(dir, "never");
-  await assert.rejects(shipBundle({ executor, bundle: fakeBundle(), cacheDir, node: old }), (err: unknown) => {
+  await assert.rejects(shipBundle({ executor, bundle: fakeBundle(), cacheDir, node: old, docker: "stackvault-no-docker" }), (err: unknown) => {
     assert.ok(err instanceof ExecError);
     assert.match(err.message, /is v18\.20\.4; the agent needs 22 or newer/);
     assert.match(err.hint ?? "", /--host-node/);
     return true;
   });
-  await assert.rejects(shipBundle({ executor, bundle: fakeBundle(), cacheDir, node: path.join(dir, "no-such-node") }), /does not start/);
+  await assert.rejects(shipBundle({ executor, bundle: fakeBundle(), cacheDir, node: path.join(dir, "no-such-node"), docker: "stackvault-no-docker" }), /does not start/);
   await assert.rejects(stat(cacheDir), { code: "ENOENT" });
 });

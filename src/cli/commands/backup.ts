@@ -1,11 +1,11 @@
 /** `stackvault backup`: the seed's backup-stack (7 steps). */
 import { Emitter } from "../../core/events.ts";
 import { formatBytes } from "../../core/format.ts";
-import { localExecutor } from "../../exec/local.ts";
 import { runBackup } from "../../plans/backup.ts";
 import type { CommandSpec } from "../command.ts";
 import { configuredEngines } from "../engines.ts";
 import { runOnConfiguredHost } from "../host-run.ts";
+import { directRun } from "../tunnels.ts";
 import { packageVersion } from "../program.ts";
 import { configuredServices } from "../services.ts";
 import { backupFacts, withRunReport } from "../run-report.ts";
@@ -27,8 +27,9 @@ export const backupCommand: CommandSpec = {
     "stackvault backup --stack dev --target file:///srv/backups --direct --skip-redis --compression gzip",
   ],
   run: async (ctx, options) => {
-    const { config, signal } = ctx;
+    const { signal } = ctx;
     if (await runOnConfiguredHost(ctx, "backup", options)) return;
+    const { config, executor } = await directRun(ctx);
     const stack = config.stack ?? "";
     const events = new Emitter(ctx.render.sink);
     const target = await openConfiguredTarget(config, "backup");
@@ -41,7 +42,7 @@ export const backupCommand: CommandSpec = {
       ctx.render.result({ dryRun: true, stack, target: target.location, stores }, text);
       return;
     }
-    const services = configuredServices(config, localExecutor(), "backup");
+    const services = configuredServices(config, executor, "backup");
     const result = await withRunReport({ config, events, operation: "backup", stack, target }, () => runBackup({
       stack, target, engines, events, signal,
       compression: config.compression,

@@ -5,11 +5,11 @@ import { COLLECTION_NAME } from "../../config/names.ts";
 import type { CommandSpec } from "../command.ts";
 import { Emitter } from "../../core/events.ts";
 import { formatBytes } from "../../core/format.ts";
-import { localExecutor } from "../../exec/local.ts";
 import { runRestore } from "../../plans/restore.ts";
 import type { RestorePlanSummary } from "../../plans/restore.ts";
 import { configuredEngines } from "../engines.ts";
 import { runOnConfiguredHost } from "../host-run.ts";
+import { directRun } from "../tunnels.ts";
 import { confirm } from "../prompt.ts";
 import { configuredServices } from "../services.ts";
 import { restoreFacts, withRunReport } from "../run-report.ts";
@@ -42,15 +42,16 @@ export const restoreCommand: CommandSpec = {
     if (options.latest !== true && options.backupId === undefined) {
       throw new UsageError("`restore` needs --latest or --backup-id ID.", { hint: "Run `stackvault list --stack NAME` to see the backups." });
     }
-    const { config, signal } = ctx;
+    const { signal } = ctx;
     if (await runOnConfiguredHost(ctx, "restore", options)) return;
+    const { config, executor } = await directRun(ctx);
     const rename = options.rename as Record<string, string> | undefined;
     if (rename && config.skip.qdrant) throw new UsageError("--rename names Qdrant collections, but Qdrant is left out (--skip-qdrant).");
     const stack = config.stack ?? "";
     const target = await openConfiguredTarget(config, "restore");
     ctx.defer(() => target.close());
     const engines = configuredEngines(config, "restore", (c) => ctx.defer(c), rename ? { qdrantRename: rename } : {});
-    const services = configuredServices(config, localExecutor(), "restore");
+    const services = configuredServices(config, executor, "restore");
     const events = new Emitter(ctx.render.sink);
     const result = await withRunReport({ config, events, operation: "restore", stack, target, enabled: options.dryRun !== true }, () => runRestore({
       stack, target, engines, signal, events,

@@ -63,7 +63,7 @@ export const stackDeployCommand: CommandSpec = {
     const place = await stackRunPlace(ctx, outcome.stack, events);
     let executor: Executor = localExecutor();
     if (place.config.host !== undefined) {
-      executor = hostExecutor(place.config, ctx.io.env.SSH_AUTH_SOCK ? { sshAgent: ctx.io.env.SSH_AUTH_SOCK } : {});
+      executor = await hostExecutor(place.config, ctx.io.env.SSH_AUTH_SOCK ? { sshAgent: ctx.io.env.SSH_AUTH_SOCK } : {});
       const opened = executor;
       ctx.defer(() => opened.close());
       events.info(`Waiting until ${executor.location} answers`);

@@ -54,6 +54,8 @@ test("iam-policy --lifecycle prints the operator's policy, narrowed to the stack
   assert.ok(sid("StackLifecycle")?.Action.includes("cloudformation:DeleteStack"));
   assert.deepEqual(sid("DeleteOrphanVolumes")?.Condition, { StringEquals: { "aws:ResourceTag/aws:cloudformation:stack-name": "KnowWhere-Production" } });
   assert.equal(sid("BucketSetup")?.Resource, "arn:aws:s3:::kw-backups");
+  assert.deepEqual(sid("RunOnStackInstances")?.Condition, { StringEquals: { "ssm:resourceTag/aws:cloudformation:stack-name": "KnowWhere-Production" } });
+  assert.equal(sid("RunScriptDocument")?.Resource, "arn:aws:ssm:*::document/AWS-RunShellScript");
   assert.deepEqual(sid("RunNotifications"), { Sid: "RunNotifications", Effect: "Allow", Action: ["sns:Publish"], Resource: topic });
   assert.deepEqual(sid("RunMetrics")?.Condition, { StringEquals: { "cloudwatch:namespace": "Stackvault" } });
   assert.equal(sid("ReadWriteBackups"), undefined, "the data policy is separate");

@@ -1,7 +1,7 @@
 /**
  * The operator's IAM policy for stackvault's own AWS calls outside the bucket's objects: the stack lifecycle
- * (`stack deploy` / `stack destroy`), finding the host and its orphan volumes, `bucket init`, notifications,
- * metrics and the dashboard. Kept apart from the data policy (iam-policy.ts), which the instance role needs.
+ * (`stack deploy` / `stack destroy`), finding the host and its orphan volumes, runs through SSM (`--host
+ * ssm://…`), `bucket init`, notifications, metrics and the dashboard. Kept apart from the data policy (iam-policy.ts), which the instance role needs.
  *
  * CloudFormation creates a template's own resources (instance, role, security group) with the caller's
  * credentials unless the stack has a service role: those permissions depend on the template and are not here.
@@ -37,6 +37,16 @@ export function lifecyclePolicy(input: LifecyclePolicyInput): Record<string, unk
       Resource: "arn:aws:ec2:*:*:volume/*",
       Condition: input.stack === undefined ? { Null: { "aws:ResourceTag/aws:cloudformation:stack-name": "false" } } : { StringEquals: { "aws:ResourceTag/aws:cloudformation:stack-name": input.stack } },
     },
+    { Sid: "RunScriptDocument", Effect: "Allow", Action: ["ssm:SendCommand"], Resource: "arn:aws:ssm:*::document/AWS-RunShellScript" },
+    {
+      Sid: "RunOnStackInstances",
+      Effect: "Allow",
+      Action: ["ssm:SendCommand"],
+      Resource: "arn:aws:ec2:*:*:instance/*",
+      ...(input.stack === undefined ? {} : { Condition: { StringEquals: { "ssm:resourceTag/aws:cloudformation:stack-name": input.stack } } }),
+    },
+    // Invocations are addressed by command id, which takes no resource-level permission.
+    { Sid: "FollowCommands", Effect: "Allow", Action: ["ssm:GetCommandInvocation", "ssm:CancelCommand"], Resource: "*" },
     {
       Sid: "BucketSetup",
       Effect: "Allow",

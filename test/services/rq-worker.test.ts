@@ -4,7 +4,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { localExecutor } from "../../src/exec/local.ts";
@@ -42,9 +43,18 @@ test("a warm stop of a real RQ worker finishes the running job; queued jobs run 
   await controller.start(["worker"]);
   try {
     await controller.waitHealthy(["worker"], { timeoutMs: 30_000 });
-    const slow = await rq("enqueue", "jobs.sleep_then", "[3, \"done\"]");
-    await waitFor(slow.id, "started");
-    const restart = await controller.stop(["worker"], { timeoutMs: 30_000 });
+    // The job runs until the test releases it: the warm stop is asked for while it surely runs.
+    const release = path.join(dir, "release");
+    const slow = await rq("enqueue", "jobs.hold_until_file", JSON.stringify([release, "done"]));
+    for (let i = 0; !existsSync(`${release}.started`); i++) {
+      if (i > 1200) throw new Error(`job ${slow.id} never started`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const stopping = controller.stop(["worker"], { timeoutMs: 120_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal((await rq("status", slow.id)).status, "started", "the worker waits for the job in progress");
+    await writeFile(release, "");
+    const restart = await stopping;
     assert.equal(await controller.isRunning("worker"), false);
     const finished = await rq("status", slow.id);
     assert.deepEqual([finished.status, finished.result], ["finished", "done"], "the job in progress finished before the worker left");

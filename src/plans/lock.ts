@@ -170,31 +170,42 @@ function lockedError(stack: string, holder: LockRecord): LockError {
 function held(target: Target, key: string, initial: LockRecord, initialEtag: string, leaseMs: number, tookOver: LockRecord | undefined): HeldLock {
   let record = initial;
   let etag: string | undefined = initialEtag;
-  const write = async (next: LockRecord): Promise<void> => {
-    if (etag === undefined) throw new LockError("The lock was already released.");
-    try {
-      etag = (await target.put(key, JSON.stringify(next), { ifMatch: etag, contentType: "application/json" })).etag;
-      record = next;
-    } catch (err) {
-      if (err instanceof PreconditionFailedError) throw new LockError(`The lock on ${key} was taken over by another run; this run must stop.`, { cause: err });
-      throw err;
-    }
+  // Writes of one holder (lease renewals, the stopped-services list) go one at a time: two in flight would
+  // carry the same etag, and the second would mistake the first for another run taking the lock over.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
   };
+  const write = (change: (current: LockRecord) => LockRecord): Promise<void> =>
+    serialized(async () => {
+      if (etag === undefined) throw new LockError("The lock was already released.");
+      const next = change(record);
+      try {
+        etag = (await target.put(key, JSON.stringify(next), { ifMatch: etag, contentType: "application/json" })).etag;
+        record = next;
+      } catch (err) {
+        if (err instanceof PreconditionFailedError) throw new LockError(`The lock on ${key} was taken over by another run; this run must stop.`, { cause: err });
+        throw err;
+      }
+    });
   return {
     get record() {
       return record;
     },
     tookOver,
-    setStoppedServices: (services) => write({ ...record, stoppedServices: [...services] }),
-    renew: () => write({ ...record, expiresAt: new Date(Date.now() + leaseMs).toISOString() }),
-    release: async () => {
-      if (etag === undefined) return;
-      try {
-        await target.put(key, JSON.stringify({ ...record, released: true, stoppedServices: [], expiresAt: new Date().toISOString() }), { ifMatch: etag, contentType: "application/json" });
-      } catch (err) {
-        if (!(err instanceof PreconditionFailedError)) throw err; // taken over meanwhile: not ours to release
-      }
-      etag = undefined;
-    },
+    setStoppedServices: (services) => write((current) => ({ ...current, stoppedServices: [...services] })),
+    renew: () => write((current) => ({ ...current, expiresAt: new Date(Date.now() + leaseMs).toISOString() })),
+    release: () =>
+      serialized(async () => {
+        if (etag === undefined) return;
+        try {
+          await target.put(key, JSON.stringify({ ...record, released: true, stoppedServices: [], expiresAt: new Date().toISOString() }), { ifMatch: etag, contentType: "application/json" });
+        } catch (err) {
+          if (!(err instanceof PreconditionFailedError)) throw err; // taken over meanwhile: not ours to release
+        }
+        etag = undefined;
+      }),
   };
 }

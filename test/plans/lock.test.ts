@@ -86,3 +86,25 @@ test("a target that says the lock exists but serves nothing under its key gets a
   });
   assert.ok(puts >= 2 && puts <= 10, `${puts} write attempts`);
 });
+
+test("a holder's own writes in flight at once (renewals, the stopped-services list) never pass for a take-over", async () => {
+  const target = createMemoryTarget();
+  // A slow store: every write takes a while, so the holder's writes overlap.
+  const slow = new Proxy(target, {
+    get(t, prop, receiver) {
+      const value: unknown = Reflect.get(t, prop, receiver);
+      if (prop !== "put" || typeof value !== "function") return typeof value === "function" ? value.bind(t) : value;
+      return async (...args: unknown[]) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return (value as (...a: unknown[]) => Promise<unknown>).apply(t, args);
+      };
+    },
+  });
+  const lock = await acquireLock(slow, "s", { operation: "backup" });
+  await Promise.all([lock.renew(), lock.setStoppedServices(["worker"]), lock.renew(), lock.renew()]);
+  assert.deepEqual((await readLock(target, "s"))?.record.stoppedServices, ["worker"], "no write lost another's change");
+  await Promise.all([lock.setStoppedServices([]), lock.renew()]);
+  assert.deepEqual((await readLock(target, "s"))?.record.stoppedServices, []);
+  await lock.release();
+  assert.equal((await acquireLock(target, "s", { operation: "backup" })).tookOver, undefined, "released: the next run takes it without a takeover");
+});

@@ -1,7 +1,8 @@
 /** The service controller a command uses to stop and restart the stack's worker and app, from the config. */
-import { NotAvailableError } from "../core/errors.ts";
+import { ConfigError } from "../core/errors.ts";
 import type { Config } from "../config/schema.ts";
 import type { Executor } from "../exec/executor.ts";
+import { commandController } from "../services/command.ts";
 import { composeController } from "../services/compose.ts";
 import type { ServiceController } from "../services/controller.ts";
 import { systemdController } from "../services/systemd.ts";
@@ -27,7 +28,20 @@ export function configuredServices(config: Config, executor: Executor, operation
       return { controller: composeController({ executor, project: s.composeProject, docker: s.docker }), names, stopTimeoutMs };
     case "systemd":
       return { controller: systemdController({ executor }), names, stopTimeoutMs };
-    default:
-      throw new NotAvailableError("The `command` service controller cannot be configured from the command line yet.", { hint: "Use --services-controller compose, systemd or none." });
+    case "command": {
+      const commands = s.commands ?? {};
+      const missing = names.filter((n) => commands[n] === undefined);
+      if (missing.length > 0) {
+        throw new ConfigError(`The command service controller has no commands for ${missing.map((n) => `'${n}'`).join(", ")}.`, {
+          hint: `Set services.commands.${missing[0] ?? "worker"} = { "start": [...], "stop": [...], "status": [...] } in the config file (or STACKVAULT_SERVICE_COMMANDS as JSON).`,
+        });
+      }
+      const services: Record<string, { start: string[]; stop: string[]; status: string[] }> = {};
+      for (const n of names) {
+        const c = commands[n];
+        if (c) services[n] = { start: [...c.start], stop: [...c.stop], status: [...c.status] };
+      }
+      return { controller: commandController({ executor, services }), names, stopTimeoutMs };
+    }
   }
 }

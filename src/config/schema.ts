@@ -25,6 +25,8 @@ const target = z
 const url = (schemes: string[]) =>
   z.string().refine((v) => schemes.some((s) => v.startsWith(`${s}://`)) && URL.canParse(v), `expected a URL starting with ${schemes.map((s) => `${s}://`).join(" or ")}`);
 const seconds = z.number().int().positive();
+/** A command as an argument vector: the program, then its arguments. */
+const argv = z.array(z.string()).min(1, "expected a program and its arguments");
 
 /** Store connections used in direct mode and by the host-side run. */
 const neo4j = z.strictObject({
@@ -99,6 +101,14 @@ const services = z.strictObject({
   stopAppOnBackup: z.boolean().default(false).meta({ description: "also stop the app during backup", flag: "stop-app", groups: ["services"] }),
   /** Seconds the RQ worker gets to finish running jobs (warm shutdown). @default 60 */
   warmStopTimeout: seconds.default(60).meta({ description: "seconds for the worker's warm shutdown", flag: "warm-stop-timeout", groups: ["services"] }),
+  /**
+   * Commands of the `command` controller, per service name: argument vectors (no shell) that start, stop (blocking
+   * until the service stopped) and probe (exit 0 when it runs) the service. @default undefined
+   */
+  commands: z
+    .record(z.string().min(1), z.strictObject({ start: argv, stop: argv, status: argv }))
+    .optional()
+    .meta({ description: "start, stop and status commands per service for --services-controller command (JSON object)", flag: "service-commands", groups: ["services"] }),
   /** App health URL checked after a restore; unset skips the check. @default undefined */
   healthUrl: url(["http", "https"]).optional().meta({ description: "app health URL checked after restore", flag: "health-url", groups: ["services"] }),
 });

@@ -12,7 +12,7 @@ import { configSchema } from "./schema.ts";
 import type { SettingGroup } from "./schema.ts";
 
 /** How a flag or variable's text is turned into a value. */
-export type SettingKind = "string" | "number" | "boolean" | "enum" | "list";
+export type SettingKind = "string" | "number" | "boolean" | "enum" | "list" | "json";
 
 /** One setting: a leaf of the schema. */
 export interface Setting {
@@ -60,6 +60,12 @@ export function coerce(setting: Setting, text: string): unknown {
       return t !== "" && Number.isFinite(Number(t)) ? Number(t) : text;
     case "list":
       return t === "" ? [] : t.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    case "json":
+      try {
+        return JSON.parse(t) as unknown;
+      } catch {
+        return text;
+      }
     default:
       return t;
   }
@@ -69,6 +75,7 @@ export function coerce(setting: Setting, text: string): unknown {
 export function formatDefault(value: unknown): string {
   if (value === undefined) return "(none)";
   if (Array.isArray(value)) return value.length === 0 ? "(empty)" : value.join(",");
+  if (typeof value === "object" && value !== null) return JSON.stringify(value);
   return String(value);
 }
 
@@ -136,6 +143,7 @@ function kindOf(schema: z.ZodType): SettingKind {
   if (schema instanceof z.ZodNumber) return "number";
   if (schema instanceof z.ZodEnum) return "enum";
   if (schema instanceof z.ZodArray) return "list";
+  if (schema instanceof z.ZodRecord) return "json";
   return "string";
 }
 

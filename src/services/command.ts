@@ -49,7 +49,8 @@ export function commandController(options: CommandOptions): ServiceController {
         async (s) => void (await exec(commands(s).start)),
       ),
     start: async (services, opts = {}) => {
-      for (const s of services) await exec(commands(s).start, opts);
+      // Recovery after a crash may name a service that runs already (the crash came after its restart).
+      for (const s of services) if (!(await isRunning(s, opts))) await exec(commands(s).start, opts);
     },
     waitHealthy: async (services, opts = {}) => {
       const timeoutMs = opts.timeoutMs ?? 120_000;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { localExecutor } from "../../src/exec/local.ts";
@@ -26,6 +26,9 @@ test("command: stops and restarts a real process through operator-given commands
   assert.equal(await controller.isRunning("sleeper"), false);
   await restart();
   assert.equal(await controller.isRunning("sleeper"), true);
+  const pid = await readFile(pidFile, "utf8");
+  await controller.start(["sleeper"]);
+  assert.equal(await readFile(pidFile, "utf8"), pid, "starting a running service (recovery after a crash) leaves it alone");
   const finalStop = await controller.stop(["sleeper"]);
   assert.equal(await controller.isRunning("sleeper"), false);
   void finalStop;

@@ -1,0 +1,112 @@
+/**
+ * A small stack of a test's own, for the reliability tests that crash, fault or stop things: a private
+ * redis-server (seeded with the reference dataset's key types in databases 0–2), an in-process Qdrant test
+ * server (two collections), and a real RQ worker on that Redis (database 15) managed by the `command` service
+ * controller through `stackvault.config.json` in the stack's working folder. Nothing here touches the
+ * harness's shared stores (unless the worker is pointed at another Redis with `workerRedisUrl`).
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { Redis } from "ioredis";
+import { diffFingerprints, qdrantFingerprint, redisFingerprint } from "../fixtures/compare/index.ts";
+import type { StackFingerprint } from "../fixtures/compare/index.ts";
+import { qdrant } from "../fixtures/qdrant-data.ts";
+import { loadRedis } from "../fixtures/redis-data.ts";
+import { Rng } from "../fixtures/random.ts";
+import { startOwnRedis, type OwnRedis } from "../engines/redis/own-server.ts";
+import { startQdrantTestServer, type QdrantTestServer } from "../qdrant-server/server.ts";
+import { serviceEnv } from "../harness/env.ts";
+
+const run = promisify(execFile);
+
+/** The databases holding data; the worker's bookkeeping lives in 15, outside them. */
+export const DATA_DBS = [0, 1, 2];
+
+export interface PrivateStack {
+  /** Working folder of CLI runs (holds `stackvault.config.json`). */
+  dir: string;
+  redisServer: OwnRedis;
+  qdrantServer: QdrantTestServer;
+  redis: Redis;
+  /** Store flags for the CLI (Neo4j skipped). */
+  storeArgs: string[];
+  /** True while the RQ worker process runs. */
+  workerRunning(): Promise<boolean>;
+  /** Content of the data databases and collections. */
+  fingerprint(): Promise<StackFingerprint>;
+  /** Replaces the stores' content with other data (what a restore must overwrite). */
+  scramble(seed: number): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** Starts the stack and seeds it deterministically from `seed`. */
+export async function startPrivateStack(seed: number, options: { redisScale?: number; points?: number; bigValueBytes?: number; workerRedisUrl?: string } = {}): Promise<PrivateStack> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "sv-reliab-"));
+  const redisServer = await startOwnRedis();
+  const qdrantServer = await startQdrantTestServer({ host: "127.0.0.1", port: 0, dataDir: path.join(dir, "qdrant") });
+  const redis = new Redis(redisServer.url);
+  await loadRedis(redis, options.redisScale ?? 0.2, seed);
+  // An incompressible value makes the Redis dump large enough for a multipart upload.
+  if (options.bigValueBytes) await redis.set("big:blob", new Rng(seed).bytes(options.bigValueBytes));
+  await loadCollections(qdrantServer, options.points ?? 300, seed);
+
+  const pidFile = path.join(dir, "worker.pid");
+  const python = serviceEnv("RQ_PYTHON");
+  const jobs = serviceEnv("RQ_JOBS_MODULE");
+  const worker = {
+    start: ["sh", "-c", `nohup '${python}' -m rq.cli worker --url '${options.workerRedisUrl ?? `${redisServer.url}/15`}' --name rel-${path.basename(dir)} --path '${jobs}' default > '${dir}/worker.log' 2>&1 & echo $! > '${pidFile}'`],
+    status: ["sh", "-c", `[ -f '${pidFile}' ] && kill -0 "$(cat '${pidFile}')" 2>/dev/null`],
+    stop: ["sh", "-c", `p="$(cat '${pidFile}')"; kill -TERM "$p"; while kill -0 "$p" 2>/dev/null; do sleep 0.1; done`],
+  };
+  // The app is not part of this stack: reported as not running, so restores leave it alone.
+  const app = { start: ["true"], stop: ["true"], status: ["false"] };
+  await writeFile(path.join(dir, "stackvault.config.json"), JSON.stringify({ services: { controller: "command", commands: { worker, app }, warmStopTimeout: 20 } }, null, 2));
+  await run(worker.start[0] as string, worker.start.slice(1));
+  const workerRunning = async () => run(worker.status[0] as string, worker.status.slice(1)).then(() => true, () => false);
+  for (let i = 0; i < 100 && !(await workerRunning()); i++) await new Promise((r) => setTimeout(r, 50));
+
+  return {
+    dir,
+    redisServer,
+    qdrantServer,
+    redis,
+    storeArgs: ["--redis-url", redisServer.url, "--redis-dbs", DATA_DBS.join(","), "--qdrant-url", qdrantServer.url, "--skip-neo4j"],
+    workerRunning,
+    fingerprint: async () => ({ redis: await redisFingerprint(redis, DATA_DBS), qdrant: await qdrantFingerprint(qdrantServer) }),
+    scramble: async (s) => {
+      await loadRedis(redis, 0.05, s);
+      await loadCollections(qdrantServer, 20, s);
+    },
+    dispose: async () => {
+      if (await workerRunning()) await run(worker.stop[0] as string, worker.stop.slice(1)).catch(() => undefined);
+      redis.disconnect();
+      await redisServer.dispose();
+      await qdrantServer.close().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Differences between two fingerprints, empty when equal. */
+export const differences = (a: StackFingerprint, b: StackFingerprint): string[] => diffFingerprints(a, b);
+
+// --- internal ---
+
+async function loadCollections(server: QdrantTestServer, points: number, seed: number): Promise<void> {
+  const rng = new Rng(seed);
+  for (const [name, size] of [["notes", 8], ["answers", 16]] as const) {
+    await qdrant(server, "DELETE", `/collections/${name}`, undefined, [200, 404]);
+    await qdrant(server, "PUT", `/collections/${name}`, { vectors: { size, distance: "Cosine" } });
+    for (let start = 0; start < points; start += 200) {
+      const batch = Array.from({ length: Math.min(200, points - start) }, (_, i) => ({
+        id: start + i,
+        vector: Array.from({ length: size }, () => rng.float() + 0.01),
+        payload: { name, n: start + i, text: `seed ${seed} point ${start + i}` },
+      }));
+      await qdrant(server, "PUT", `/collections/${name}/points?wait=true`, { points: batch });
+    }
+  }
+}

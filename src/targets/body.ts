@@ -2,7 +2,7 @@
  * Helpers shared by the target implementations: turning a put body into a stream, and mapping an aborted
  * signal to the project's {@link CancelledError}.
  */
-import { PassThrough, pipeline, Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { CancelledError, TargetError } from "../core/errors.ts";
 import type { GetOptions } from "./target.ts";
 
@@ -65,9 +65,17 @@ export function guardStream(
 ): Readable {
   const out = new PassThrough();
   const off = onAbort(signal, () => out.destroy(cancelled(signal, what)));
-  pipeline(source, out, (err) => {
+  // Not `pipeline`: it destroys `out` with the source's raw error (a socket's "aborted") before any callback
+  // could map it, and the reader would see an untyped error.
+  source.on("error", (err) => {
     off();
-    if (err && !out.destroyed) out.destroy(signal?.aborted ? cancelled(signal, what) : mapError(err));
+    if (!out.destroyed) out.destroy(signal?.aborted ? cancelled(signal, what) : mapError(err));
   });
+  source.on("end", off);
+  out.on("close", () => {
+    off();
+    if (!source.destroyed) source.destroy();
+  });
+  source.pipe(out);
   return out;
 }

@@ -13,6 +13,8 @@ export interface SeenEvent {
   type: string;
   message?: string;
   title?: string;
+  /** Step number, for `step` events. */
+  index?: number;
   code?: string;
   exitCode?: number;
 }
@@ -33,8 +35,11 @@ export interface KillPoint {
   delayMs: number;
 }
 
-/** Runs `stackvault args… --json`; with `kill`, sends SIGKILL at that point (unless the run ended before). */
-export function runKillable(args: readonly string[], options: { cwd: string; env?: Record<string, string>; kill?: KillPoint }): Promise<RunOutcome> {
+/**
+ * Runs `stackvault args… --json`; with `kill`, sends SIGKILL at that point (unless the run ended before).
+ * `onEvent` sees every event as it is read (to act at a point of the run).
+ */
+export function runKillable(args: readonly string[], options: { cwd: string; env?: Record<string, string>; kill?: KillPoint; onEvent?: (event: SeenEvent) => void }): Promise<RunOutcome> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(process.execPath, [MAIN, ...args, "--json"], {
@@ -69,6 +74,8 @@ export function runKillable(args: readonly string[], options: { cwd: string; env
           events.push({ at: Date.now() - started, type: "text", message: line });
         }
         if (options.kill !== undefined && events.length === options.kill.afterEvent) arm();
+        const last = events[events.length - 1];
+        if (last) options.onEvent?.(last);
       }
     });
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));

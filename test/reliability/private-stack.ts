@@ -33,6 +33,11 @@ export interface PrivateStack {
   redis: Redis;
   /** Store flags for the CLI (Neo4j skipped). */
   storeArgs: string[];
+  /**
+   * The worker's stop command waits while the gate is closed (open at the start): a test holds a run at its
+   * "stopping the worker" step this way.
+   */
+  gate: { close(): Promise<void>; open(): Promise<void> };
   /** True while the RQ worker process runs. */
   workerRunning(): Promise<boolean>;
   /** Content of the data databases and collections. */
@@ -54,12 +59,14 @@ export async function startPrivateStack(seed: number, options: { redisScale?: nu
   await loadCollections(qdrantServer, options.points ?? 300, seed);
 
   const pidFile = path.join(dir, "worker.pid");
+  const gateFile = path.join(dir, "stop-gate");
+  await writeFile(gateFile, "");
   const python = serviceEnv("RQ_PYTHON");
   const jobs = serviceEnv("RQ_JOBS_MODULE");
   const worker = {
     start: ["sh", "-c", `nohup '${python}' -m rq.cli worker --url '${options.workerRedisUrl ?? `${redisServer.url}/15`}' --name rel-${path.basename(dir)} --path '${jobs}' default > '${dir}/worker.log' 2>&1 & echo $! > '${pidFile}'`],
     status: ["sh", "-c", `[ -f '${pidFile}' ] && kill -0 "$(cat '${pidFile}')" 2>/dev/null`],
-    stop: ["sh", "-c", `p="$(cat '${pidFile}')"; kill -TERM "$p"; while kill -0 "$p" 2>/dev/null; do sleep 0.1; done`],
+    stop: ["sh", "-c", `while [ ! -f '${gateFile}' ]; do sleep 0.1; done; p="$(cat '${pidFile}')"; kill -TERM "$p"; while kill -0 "$p" 2>/dev/null; do sleep 0.1; done`],
   };
   // The app is not part of this stack: reported as not running, so restores leave it alone.
   const app = { start: ["true"], stop: ["true"], status: ["false"] };
@@ -73,6 +80,7 @@ export async function startPrivateStack(seed: number, options: { redisScale?: nu
     redisServer,
     qdrantServer,
     redis,
+    gate: { close: () => rm(gateFile, { force: true }), open: () => writeFile(gateFile, "") },
     storeArgs: ["--redis-url", redisServer.url, "--redis-dbs", DATA_DBS.join(","), "--qdrant-url", qdrantServer.url, "--skip-neo4j"],
     workerRunning,
     fingerprint: async () => ({ redis: await redisFingerprint(redis, DATA_DBS), qdrant: await qdrantFingerprint(qdrantServer) }),
@@ -81,6 +89,7 @@ export async function startPrivateStack(seed: number, options: { redisScale?: nu
       await loadCollections(qdrantServer, 20, s);
     },
     dispose: async () => {
+      await writeFile(gateFile, "").catch(() => undefined);
       if (await workerRunning()) await run(worker.stop[0] as string, worker.stop.slice(1)).catch(() => undefined);
       redis.disconnect();
       await redisServer.dispose();

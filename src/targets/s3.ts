@@ -79,9 +79,10 @@ class S3Target implements Target {
         throw err;
       }
     }
+    const partSize = Math.max(5 * MiB, this.#o.partSize ?? 8 * MiB);
     const upload = new this.#Upload({
       client: this.#client,
-      partSize: Math.max(5 * MiB, this.#o.partSize ?? 8 * MiB),
+      partSize,
       queueSize: Math.max(1, this.#o.queueSize ?? 4),
       leavePartsOnError: false,
       params: {
@@ -95,12 +96,16 @@ class S3Target implements Target {
         ...(this.#o.kmsKeyId !== undefined ? { SSEKMSKeyId: this.#o.kmsKeyId } : {}),
       },
     });
+    const startedAt = Date.now();
+    const multipart = (): boolean => size >= partSize || (upload as unknown as { uploadId?: string }).uploadId !== undefined;
     try {
       const result = await upload.done();
+      if (multipart()) await this.#abortOrphans(Key, startedAt);
       return { etag: result.ETag ?? "", size };
     } catch (err) {
       source.destroy();
       const uploadId = (upload as unknown as { uploadId?: string }).uploadId;
+      if (multipart()) await this.#abortOrphans(Key, startedAt);
       const leftover = await this.#abortUpload(Key, uploadId).then(() => undefined, (e: unknown) => e);
       const failure = this.#putFailure(err, err === sourceError, key, options);
       if (leftover === undefined) throw failure;
@@ -197,6 +202,24 @@ class S3Target implements Target {
   }
 
   /** Aborts the multipart upload `uploadId` if lib-storage has not already (then it is gone: ignore that). */
+  /**
+   * Aborts the multipart uploads of `Key` begun since `since` and still open. A CreateMultipartUpload whose
+   * answer was lost (a reset, a cut-off response) and then retried leaves an upload its caller never heard of;
+   * backup keys are unique and written under the stack lock, so such an upload can only be this put's own.
+   * Best effort: a failure here leaves the parts to the bucket's AbortIncompleteMultipartUpload lifecycle rule.
+   */
+  async #abortOrphans(Key: string, since: number): Promise<void> {
+    try {
+      const out = await this.#client.send(new this.#sdk.ListMultipartUploadsCommand({ Bucket: this.#o.bucket, Prefix: Key }));
+      for (const u of out.Uploads ?? []) {
+        if (u.Key !== Key || u.UploadId === undefined || (u.Initiated !== undefined && u.Initiated.getTime() < since - 60_000)) continue;
+        await this.#abortUpload(Key, u.UploadId);
+      }
+    } catch {
+      // Best effort (see above).
+    }
+  }
+
   async #abortUpload(Key: string, UploadId: string | undefined): Promise<void> {
     if (UploadId === undefined) return;
     try {

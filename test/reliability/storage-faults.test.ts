@@ -11,7 +11,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CreateBucketCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, CreateBucketCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import { EXIT_CODES } from "../../src/core/errors.ts";
 import { assertVerified, readManifest, verifyBackup } from "../../src/manifest/index.ts";
 import { readLatest } from "../../src/plans/latest.ts";
@@ -120,7 +120,9 @@ async function waitOutLease(target: Target): Promise<void> {
   if (lock) await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(lock.record.expiresAt) - Date.now() + 100)));
 }
 
+/** The multipart uploads left under `prefix`; aborted once counted, so each run is judged on its own. */
 async function multipartUploads(client: ReturnType<typeof rawClient>, bucket: string, prefix: string): Promise<string[]> {
   const out = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `${prefix}/` }));
+  for (const u of out.Uploads ?? []) await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }));
   return (out.Uploads ?? []).map((u) => u.Key ?? "?");
 }

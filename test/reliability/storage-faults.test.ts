@@ -36,6 +36,7 @@ test(`${RUNS} backups through an S3 proxy injecting 5xx, SlowDown, resets, stall
     if (err.name !== "BucketAlreadyOwnedByYou" && err.name !== "BucketAlreadyExists") throw err;
   });
   const prefix = `faults-${seed}`;
+  await multipartUploads(client, c.bucket, prefix); // what an earlier run of this seed left
   const stack = await startPrivateStack(seed, { bigValueBytes: 12 * 1024 * 1024 });
   const proxy = await startFaultProxy(c.endpoint, seed, { rate: 0, stallMs: 1500 });
   const direct: Target = await openTarget({ kind: "s3", ...s3Options(c, { prefix, region: "us-east-1" }) });
@@ -96,6 +97,7 @@ test(`${RUNS} backups through an S3 proxy injecting 5xx, SlowDown, resets, stall
     await proxy.close();
     await direct.close();
     await deletePrefix(c, `${prefix}/`).catch(() => undefined);
+    await multipartUploads(client, c.bucket, prefix).catch(() => undefined);
     client.destroy();
     await stack.dispose();
   }

@@ -6,8 +6,8 @@
  * left behind, and the worker always runs again. The last published backup is then restored and compared
  * with the source content.
  *
- * The bucket is one of the test's own, without versioning: versitygw refuses "create only if absent" over a
- * delete marker, so on the harness's versioned bucket a stack lock cannot be taken twice.
+ * The bucket is one of the test's own (`…-faults`), so the injected faults and the upload checks never meet
+ * other tests' objects.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

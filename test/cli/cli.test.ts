@@ -118,9 +118,9 @@ test("required settings are asked for by flag, variable and config key", async (
 
 test("--json: stdout carries only JSON, errors included", async () => {
   const r = await runCli(["--json", "backup", "--stack", "dev", "--target", `file://${cwd}`, "--host", "ssm://i-0123456789abcdef0"], { cwd });
-  assert.equal(r.code, EXIT_CODES.notAvailable);
+  assert.equal(r.code, EXIT_CODES.config);
   const docs = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.deepEqual(docs.map((d) => [d.type, d.code, d.exitCode]), [["error", "NOT_AVAILABLE", EXIT_CODES.notAvailable]]);
+  assert.deepEqual(docs.map((d) => [d.type, d.code, d.exitCode]), [["error", "CONFIG", EXIT_CODES.config]]);
   const ok = await runCli(["config", "--json"], { cwd });
   assert.equal(ok.code, 0);
   const doc = JSON.parse(ok.stdout) as { type: string; settings: { key: string; value: unknown; source: string }[] };

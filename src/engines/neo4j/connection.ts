@@ -119,11 +119,10 @@ export class Neo4jConnection {
         return null;
       }
     };
-    const [[component], apocVersion, counts] = await Promise.all([
-      this.query("CALL dbms.components() YIELD name, versions, edition RETURN versions[0] AS version, edition", {}, signal),
-      apoc(),
-      this.counts(signal),
-    ]);
+    // One query first: a wrong password then costs one failed login, not one per parallel connection (Neo4j
+    // locks the user after a few failed attempts).
+    const [component] = await this.query("CALL dbms.components() YIELD name, versions, edition RETURN versions[0] AS version, edition", {}, signal);
+    const [apocVersion, counts] = await Promise.all([apoc(), this.counts(signal)]);
     return {
       neo4jVersion: String(component?.version ?? "unknown"),
       edition: String(component?.edition ?? "unknown"),

@@ -222,6 +222,13 @@ describe("neo4j engine (real server)", { concurrency: 1 }, () => {
     } finally {
       await wrong.close();
     }
+    // One failed login per attempt, not one per parallel connection: Neo4j locks the user after 3 failures.
+    const right = createNeo4jEngine(env);
+    try {
+      await right.inspect({ signal });
+    } finally {
+      await right.close();
+    }
     const down = createNeo4jEngine({ ...env, uri: "bolt://127.0.0.1:1" });
     try {
       await assert.rejects(down.inspect({ signal }), (err: Error) => err instanceof EngineError && err.message.includes("bolt://127.0.0.1:1"));

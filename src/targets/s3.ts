@@ -201,7 +201,6 @@ class S3Target implements Target {
     return mapped;
   }
 
-  /** Aborts the multipart upload `uploadId` if lib-storage has not already (then it is gone: ignore that). */
   /**
    * Aborts the multipart uploads of `Key` begun since `since` and still open. A CreateMultipartUpload whose
    * answer was lost (a reset, a cut-off response) and then retried leaves an upload its caller never heard of;
@@ -220,6 +219,7 @@ class S3Target implements Target {
     }
   }
 
+  /** Aborts the multipart upload `uploadId` if lib-storage has not already (then it is gone: ignore that). */
   async #abortUpload(Key: string, UploadId: string | undefined): Promise<void> {
     if (UploadId === undefined) return;
     try {

@@ -15,6 +15,7 @@
  */
 import os from "node:os";
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { LockError, PreconditionFailedError, throwIfAborted } from "../core/errors.ts";
 import { getBytes } from "../targets/target.ts";
 import type { Target } from "../targets/target.ts";
@@ -122,16 +123,9 @@ async function readLockObject(target: Target, key: string, signal?: AbortSignal)
   }
 }
 
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-  });
+/** Waits `ms`, or less when `signal` aborts (the caller's next `throwIfAborted` then reports the cancel). */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  await sleep(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 }
 
 function unreadableError(target: Target, key: string): LockError {

@@ -11,7 +11,7 @@ import { deepFreeze } from "../config/index.ts";
 import type { Executor } from "../exec/executor.ts";
 import { localExecutor } from "../exec/local.ts";
 import type { SshExecutor } from "../exec/ssh.ts";
-import { hostExecutor } from "../remote/host.ts";
+import { hostEnvironment, hostExecutor } from "../remote/host.ts";
 import type { CommandContext } from "./context.ts";
 
 /** Default port of each URL scheme the stores use. */
@@ -29,7 +29,7 @@ export async function directRun(ctx: CommandContext): Promise<{ config: Config; 
   if (!config.host.startsWith("ssh://")) {
     throw new UsageError(`--direct with --host ${config.host}: tunnels to the stores go over SSH only.`, { hint: "Drop --direct to run on the instance through SSM, or give --host ssh://user@addr." });
   }
-  const executor = (await hostExecutor(config, ctx.io.env.SSH_AUTH_SOCK ? { sshAgent: ctx.io.env.SSH_AUTH_SOCK } : {})) as SshExecutor;
+  const executor = (await hostExecutor(config, hostEnvironment(ctx.io.env))) as SshExecutor;
   ctx.defer(() => executor.close());
   const events = new Emitter(ctx.render.sink);
   const through = async (text: string): Promise<string> => {

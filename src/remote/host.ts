@@ -17,6 +17,11 @@ export interface HostEnvironment {
   sshAgent?: string;
 }
 
+/** The {@link HostEnvironment} read from the operator's environment variables (`SSH_AUTH_SOCK`). */
+export function hostEnvironment(env: Readonly<Record<string, string | undefined>>): HostEnvironment {
+  return env.SSH_AUTH_SOCK ? { sshAgent: env.SSH_AUTH_SOCK } : {};
+}
+
 /** The parts of an `ssh://user@addr[:port]` host. */
 export interface SshAddress {
   username: string;

@@ -10,7 +10,7 @@ import type { Config } from "../config/schema.ts";
 import type { Executor } from "../exec/executor.ts";
 import { agentBundle } from "./bundle.ts";
 import type { AgentBundle } from "./bundle.ts";
-import { hostExecutor } from "./host.ts";
+import { hostEnvironment, hostExecutor } from "./host.ts";
 import { NODE_IMAGE, composeNetwork } from "./container.ts";
 import { createJob } from "./job.ts";
 import type { AwsCredentials, RemoteCommand } from "./job.ts";
@@ -45,7 +45,7 @@ export interface RemoteCommandOptions {
 export async function runRemoteCommand(options: RemoteCommandOptions): Promise<RemoteResult> {
   const { config, signal } = options;
   const events = new Emitter(options.sink);
-  const executor = options.executor ?? (await hostExecutor(config, options.env.SSH_AUTH_SOCK ? { sshAgent: options.env.SSH_AUTH_SOCK } : {}));
+  const executor = options.executor ?? (await hostExecutor(config, hostEnvironment(options.env)));
   try {
     const bundle = options.bundle ?? (await agentBundle());
     if (bundle.built) events.log("debug", `Built the agent bundle (${formatBytes(bundle.bytes.length)}).`);

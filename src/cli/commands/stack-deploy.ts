@@ -6,7 +6,7 @@ import { Emitter } from "../../core/events.ts";
 import { requireSetting } from "../../config/require.ts";
 import type { Executor } from "../../exec/executor.ts";
 import { localExecutor } from "../../exec/local.ts";
-import { hostExecutor } from "../../remote/host.ts";
+import { hostEnvironment, hostExecutor } from "../../remote/host.ts";
 import { bringAppUp } from "../../stack/app-up.ts";
 import type { AppUpResult } from "../../stack/app-up.ts";
 import { cloudFormationStacks } from "../../stack/aws/cloudformation.ts";
@@ -63,7 +63,7 @@ export const stackDeployCommand: CommandSpec = {
     const place = await stackRunPlace(ctx, outcome.stack, events);
     let executor: Executor = localExecutor();
     if (place.config.host !== undefined) {
-      executor = await hostExecutor(place.config, ctx.io.env.SSH_AUTH_SOCK ? { sshAgent: ctx.io.env.SSH_AUTH_SOCK } : {});
+      executor = await hostExecutor(place.config, hostEnvironment(ctx.io.env));
       const opened = executor;
       ctx.defer(() => opened.close());
       events.info(`Waiting until ${executor.location} answers`);

@@ -91,7 +91,7 @@ test(`kill -9 at ${POINTS} points of backup and ${POINTS} of restore: latest sta
       const lost = run.code === 0 ? differences(source, await stack.fingerprint()) : [];
       if (run.code !== 0) problems.push(`the rerun restore failed with exit ${String(run.code)}: ${run.stderr.trim()}`);
       if (lost.length > 0) problems.push(`content differs from the source: ${lost.slice(0, 3).join("; ")}`);
-      if (!(await stack.workerRunning())) problems.push("the worker is not running after the restore");
+      if (!(await stack.workerRunning())) problems.push(`the worker is not running after the restore (its log: ${await stack.workerLogTail()})`);
       // A completed rerun settles the restores killed before it: their problems are counted against them.
       if (problems.length > 0) tally.record(`rerun after ${killedSinceComplete} killed restores`, problems, lost.length > 0);
       killedSinceComplete = 0;

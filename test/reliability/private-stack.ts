@@ -5,7 +5,7 @@
  * controller through `stackvault.config.json` in the stack's working folder. Nothing here touches the
  * harness's shared stores (unless the worker is pointed at another Redis with `workerRedisUrl`).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { execFile } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
@@ -40,6 +40,8 @@ export interface PrivateStack {
   gate: { close(): Promise<void>; open(): Promise<void> };
   /** True while the RQ worker process runs. */
   workerRunning(): Promise<boolean>;
+  /** The last lines the worker wrote (for a failure message). */
+  workerLogTail(): Promise<string>;
   /** Content of the data databases and collections. */
   fingerprint(): Promise<StackFingerprint>;
   /** Replaces the stores' content with other data (what a restore must overwrite). */
@@ -63,8 +65,10 @@ export async function startPrivateStack(seed: number, options: { redisScale?: nu
   await writeFile(gateFile, "");
   const python = serviceEnv("RQ_PYTHON");
   const jobs = serviceEnv("RQ_JOBS_MODULE");
+  // No fixed worker name: RQ registers a worker before it handles SIGTERM, so a stop that lands in that
+  // window leaves a live-looking registration, and a later start under the same name would refuse to run.
   const worker = {
-    start: ["sh", "-c", `nohup '${python}' -m rq.cli worker --url '${options.workerRedisUrl ?? `${redisServer.url}/15`}' --name rel-${path.basename(dir)} --path '${jobs}' default > '${dir}/worker.log' 2>&1 & echo $! > '${pidFile}'`],
+    start: ["sh", "-c", `nohup '${python}' -m rq.cli worker --url '${options.workerRedisUrl ?? `${redisServer.url}/15`}' --path '${jobs}' default >> '${dir}/worker.log' 2>&1 & echo $! > '${pidFile}'`],
     status: ["sh", "-c", `[ -f '${pidFile}' ] && kill -0 "$(cat '${pidFile}')" 2>/dev/null`],
     stop: ["sh", "-c", `while [ ! -f '${gateFile}' ]; do sleep 0.1; done; p="$(cat '${pidFile}')"; kill -TERM "$p"; while kill -0 "$p" 2>/dev/null; do sleep 0.1; done`],
   };
@@ -83,6 +87,7 @@ export async function startPrivateStack(seed: number, options: { redisScale?: nu
     gate: { close: () => rm(gateFile, { force: true }), open: () => writeFile(gateFile, "") },
     storeArgs: ["--redis-url", redisServer.url, "--redis-dbs", DATA_DBS.join(","), "--qdrant-url", qdrantServer.url, "--skip-neo4j"],
     workerRunning,
+    workerLogTail: async () => (await readFile(path.join(dir, "worker.log"), "utf8").catch(() => "")).trim().split("\n").slice(-12).join(" | "),
     fingerprint: async () => ({ redis: await redisFingerprint(redis, DATA_DBS), qdrant: await qdrantFingerprint(qdrantServer) }),
     scramble: async (s) => {
       await loadRedis(redis, 0.05, s);

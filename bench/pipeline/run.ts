@@ -30,12 +30,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateDump, GENERATOR_VERSION } from "./generate.ts";
+import { optionArgs } from "../common/args.ts";
 import { loadAverage as loadAverageNow, writeResults, type BenchRow } from "../common/result.ts";
 import { median, printReport, type Measure, type Row } from "./report.ts";
 
 const SINK_NAMES: Record<string, string> = { local: "local target", file: "plain file", s3: "S3 target" };
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = parseArgs(process.argv.slice(2));
+const args = optionArgs(process.argv.slice(2));
 const size = Number(args["size-mib"] ?? 1024) * 1024 * 1024;
 const seed = Number(args["seed"] ?? 1);
 const compressions = (args["compressions"] ?? "zstd,none").split(",");
@@ -180,12 +181,3 @@ function mib(bytes: number): number {
   return bytes / 1024 / 1024;
 }
 
-function parseArgs(argv: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? "";
-    if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
-    out[a.slice(2)] = argv[++i] ?? "";
-  }
-  return out;
-}

@@ -21,12 +21,13 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { optionArgs } from "../common/args.ts";
 import { atLeast, atMost, loadAverage, median as medianOf, writeResults, type BenchRow } from "../common/result.ts";
 import { generateCommands } from "./generate.ts";
 
 const GENERATOR_VERSION = 1;
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = parseArgs(process.argv.slice(2));
+const args = optionArgs(process.argv.slice(2));
 const keys = Number(args["keys"] ?? 300_000);
 const seed = Number(args["seed"] ?? 1);
 const repeat = Number(args["repeat"] ?? 3);
@@ -212,11 +213,3 @@ function mib(bytes: number): number {
   return bytes / 1024 / 1024;
 }
 
-function parseArgs(argv: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? "";
-    if (a.startsWith("--")) out[a.slice(2)] = argv[++i] ?? "";
-  }
-  return out;
-}

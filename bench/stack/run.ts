@@ -8,8 +8,7 @@
  * 48,320 relationships, Qdrant 24,790 points in 3 collections, Redis 1,240 keys and RQ jobs, per unit of scale)
  * into the test services, then runs `stackvault backup --json` of the whole stack to the S3 test server (zstd,
  * validation on, Redis databases 0–2, services controller `none`), empties the three stores (a stack recreated empty), and runs
- * `stackvault restore --latest --yes --from-stack … --json` into a stack of another name (the stack recreated;
- * restoring under the same name hangs on the S3 test server: see below). S3 traffic goes through a counting proxy (s3-counter.ts), so the
+ * `stackvault restore --latest --yes --from-stack … --json` into a stack of another name (the stack recreated; see below). S3 traffic goes through a counting proxy (s3-counter.ts), so the
  * requests of each run are counted by kind. Each CLI run is measured under `/usr/bin/time` (wall, CPU, peak
  * RSS) and its `[n/7]` and `[n/9]` steps are timed from its JSON step events. With `--compare` (a scale, `all` or
  * `none`; default 1: the content of a 10× stack takes long to read twice) the stores' content after the restore must equal the content before the backup (RQ's bookkeeping of
@@ -18,9 +17,8 @@
  * The peer is the seed's own script on this dataset: 47 s for a backup and 3 min 32 s for a restore. Goals
  * (issue 7): backup ≤ 10 s and restore ≤ 20 s at 1× on 2 cores; peak RSS ≤ 256 MiB and flat from 1× to 10×.
  *
- * Why another stack name: the backup's lock release leaves a delete marker on `stacks/{stack}/lock` in the test
- * server's versioned bucket; versitygw then refuses the next `If-None-Match: *` put of the lock (412) while HEAD
- * says 404, and the lock acquisition retries that pair without pause, for ever.
+ * Why another stack name: the seed's Test 3 restores a stack recreated under another name from the first
+ * one's backups (`--from-stack`), the Monday case where a stack comes back as a new one; the bench does the same.
  */
 import { parseArgs } from "node:util";
 import neo4j from "neo4j-driver";

@@ -15,6 +15,7 @@ import { backupPrefix, metadataKey, newBackupId } from "../targets/layout.ts";
 import type { Target } from "../targets/target.ts";
 import { artifactWriter } from "./artifacts.ts";
 import { moveLatest } from "./latest.ts";
+import { sideBySide } from "./side-by-side.ts";
 import { holdLock, stopServices, type LockSettings, type PlanServices } from "./run-lock.ts";
 import { addSection, storedBytes } from "./manifest-map.ts";
 import { Cleanups, StepCounter, withCleanups } from "./steps.ts";
@@ -66,11 +67,9 @@ export async function runBackup(options: BackupPlanOptions): Promise<BackupResul
     const backupId = options.backupId ?? newBackupId(new Date(started));
     const lock = await holdLock(target, stack, "backup", options, cleanups);
     const signal = lock.signal;
-    const versions: string[] = [];
-    for (const engine of sortEngines(options.engines)) {
-      const facts = await engine.inspect({ signal });
-      versions.push(`${engine.name} ${facts.version}`);
-    }
+    const engines = sortEngines(options.engines);
+    const facts = await sideBySide(signal, engines.map((engine) => (each: AbortSignal) => engine.inspect({ signal: each })));
+    const versions = engines.map((engine, i) => `${engine.name} ${facts[i]?.version ?? "?"}`);
     events.ok(`Target: ${target.location}`);
     events.ok(`Backup id: ${backupId}`);
     if (versions.length > 0) events.ok(`Stores: ${versions.join(", ")}`);

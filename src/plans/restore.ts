@@ -15,6 +15,7 @@ import type { Target } from "../targets/target.ts";
 import { artifactReader } from "./artifacts.ts";
 import { resolveBackupId } from "./catalog.ts";
 import { sectionOf, storedBytes } from "./manifest-map.ts";
+import { sideBySide } from "./side-by-side.ts";
 import { holdLock, stopServices, type LockSettings, type PlanServices } from "./run-lock.ts";
 import { Cleanups, StepCounter, withCleanups } from "./steps.ts";
 
@@ -75,13 +76,20 @@ export async function runRestore(options: RestorePlanOptions): Promise<RestoreRe
     const manifest = await readManifest(target, metadataKey(fromStack, backupId), { signal });
     if (manifest.status !== "completed") throw new IntegrityError(`Backup ${backupId} of '${fromStack}' has status '${manifest.status}'; only completed backups are restored.`);
     events.ok(`Backup: ${fromStack}/${backupId} (${manifest.backup_timestamp}, stackvault ${manifest.tool.version})`);
-    assertVerified(await verifyBackup(target, backupPrefix(fromStack, backupId), manifest, { signal, failFast: true }));
     const work = pairs(manifest, options.engines);
-    for (const { engine, section } of work) await engine.checkRestorable(section, { signal });
+    // The artifacts are re-hashed while each store says whether it accepts its backup and what it holds now.
+    const [report, ...currents] = await sideBySide(signal, [
+      (each: AbortSignal) => verifyBackup(target, backupPrefix(fromStack, backupId), manifest, { signal: each, failFast: true }),
+      ...work.map(({ engine, section }) => async (each: AbortSignal) => {
+        await engine.checkRestorable(section, { signal: each });
+        return (await engine.inspect({ signal: each })).counts;
+      }),
+    ]);
+    assertVerified(report);
     events.ok(`Every artifact verified (sha256) and every store accepts its backup`);
     const plan: RestorePlanSummary = { fromStack, backupId, stores: [], leftAlone: ORDER.filter((n) => manifest.databases[n] && !work.some((w) => w.engine.name === n)) };
-    for (const { engine, section } of work) {
-      const current = (await engine.inspect({ signal })).counts;
+    for (const [i, { engine, section }] of work.entries()) {
+      const current = currents[i] as Record<string, number>;
       plan.stores.push({ engine: engine.name, backup: section.counts, current, bytes: storedBytes([section]) });
       events.ok(`${engine.name}: restore ${formatBytes(storedBytes([section]))} (${brief(section.counts)}), replacing ${brief(current)}`);
     }

@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { createMemoryTarget } from "../../src/targets/memory.ts";
 import { backupPrefix, metadataKey } from "../../src/targets/layout.ts";
 import type { Target } from "../../src/targets/target.ts";
-import { CancelledError, IntegrityError } from "../../src/core/errors.ts";
+import { CancelledError, IntegrityError, TargetError } from "../../src/core/errors.ts";
 import { runBackupPipeline } from "../../src/pipeline/index.ts";
 import {
   assertVerified, manifestArtifacts, readManifest, verifyBackup, writeManifest, type ManifestInput,
@@ -56,7 +56,7 @@ test("an intact backup verifies: every artifact re-hashed, progress reported up 
   assert.equal((await verifyBackup(target, PREFIX.slice(0, -1), manifest)).ok, true);
 });
 
-test("corrupted, truncated and missing objects are each reported; assertVerified names the first", async () => {
+test("corrupted, truncated and missing objects are each reported in the manifest's order; assertVerified names the first", async () => {
   const { target, manifest } = await storedBackup();
   const [neo4j, qdrant, redis] = manifestArtifacts(manifest).map((a) => PREFIX + a.artifact.file) as [string, string, string];
   const original = await collectObject(target, neo4j);
@@ -73,9 +73,13 @@ test("corrupted, truncated and missing objects are each reported; assertVerified
   assert.throws(() => assertVerified(report), (err) =>
     err instanceof IntegrityError && err.message.startsWith(`Backup artifact ${neo4j} has sha256 `) && /\(and 2 more bad artifacts\)\.$/.test(err.message));
 
-  const fast = await verifyBackup(target, PREFIX, manifest, { failFast: true });
+  // One at a time, failFast stops at the first bad artifact; side by side, those already being read finish.
+  const fast = await verifyBackup(target, PREFIX, manifest, { failFast: true, concurrency: 1 });
   assert.deepEqual(fast.artifacts.map((a) => a.status), ["checksum_mismatch"]);
   assert.equal(fast.ok, false);
+  const fastParallel = await verifyBackup(target, PREFIX, manifest, { failFast: true });
+  assert.equal(fastParallel.ok, false);
+  assert.equal(fastParallel.artifacts[0]?.status, "checksum_mismatch");
 });
 
 test("verification stops with CancelledError when the signal aborts", async () => {
@@ -85,6 +89,26 @@ test("verification stops with CancelledError when the signal aborts", async () =
     verifyBackup(target, PREFIX, manifest, { signal: controller.signal, onProgress: () => controller.abort() }),
     CancelledError,
   );
+});
+
+test("a failure to read one artifact rejects with that error (not a mismatch) and stops the reads beside it", async () => {
+  const { target, manifest } = await storedBackup();
+  const [, qdrant] = manifestArtifacts(manifest).map((a) => PREFIX + a.artifact.file) as [string, string, string];
+  const failure = new TargetError("the target broke");
+  const aborted: string[] = [];
+  const failing: Target = {
+    ...target,
+    head: (key, options) => target.head(key, options),
+    get: async (key, options) => {
+      if (key === qdrant) throw failure;
+      options?.signal?.addEventListener("abort", () => aborted.push(key));
+      // The other reads wait for the failure, so that they are in flight when it comes.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return target.get(key, options);
+    },
+  };
+  await assert.rejects(verifyBackup(failing, PREFIX, manifest), (err) => err === failure);
+  assert.equal(aborted.length, 2, "the two other reads were told to stop");
 });
 
 async function collectObject(target: Target, key: string): Promise<Buffer> {

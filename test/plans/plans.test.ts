@@ -53,7 +53,8 @@ test("a corrupted artifact is refused before any store is touched", async () => 
   await target.put(key, bytes);
   store.calls.length = 0;
   await assert.rejects(runRestore({ stack: "kw", target, engines: [fakeEngine("neo4j", store)], events: new Emitter(), signal }), (err: unknown) => err instanceof IntegrityError && err.message.includes("neo4j/rels.bin"));
-  assert.deepEqual(store.calls, [], "the engine was not even asked to check");
+  // Its read-only check may run beside the verification; nothing that writes does.
+  assert.deepEqual(store.calls.filter((c) => c !== "check"), [], "the engine was asked nothing but its read-only check");
   assert.equal(store.items.size, 2, "the store still holds its data");
 });
 

@@ -1,7 +1,7 @@
 /**
  * One measured run of the backup pipeline, in its own process so that its peak RSS is its own:
  *
- *   node bench/pipeline/child.ts INPUT DIR COMPRESSION [local|file|s3] [BLOCK_BYTES] [PARALLELISM]
+ *   node bench/pipeline/child.ts INPUT DIR COMPRESSION [local|file|s3] [BLOCK_BYTES] [PARALLELISM] [LEVEL]
  *
  * Streams INPUT through compress + sha256 (raw and stored) into a local-folder target at DIR (atomic put with
  * fsync), with `file` into a plain file write stream (no fsync, like `cat > file`), or with `s3` into the S3
@@ -16,7 +16,7 @@ import { runBackupPipeline, isCompression } from "../../src/pipeline/index.ts";
 import { createLocalTarget } from "../../src/targets/local.ts";
 import { createS3Target } from "../../src/targets/s3.ts";
 
-const [input, dir, compression, sink = "local", blockArg, parallelismArg] = process.argv.slice(2);
+const [input, dir, compression, sink = "local", blockArg, parallelismArg, levelArg] = process.argv.slice(2);
 if (input === undefined || dir === undefined || !isCompression(compression)) {
   console.error("usage: node bench/pipeline/child.ts INPUT DIR zstd|gzip|none");
   process.exit(2);
@@ -37,6 +37,7 @@ const result = await runBackupPipeline({
   compression,
   blockBytes: blockArg ? Number(blockArg) : undefined,
   parallelism: parallelismArg ? Number(parallelismArg) : undefined,
+  level: levelArg ? Number(levelArg) : undefined,
   store: (body, { signal }): Promise<unknown> =>
     sink === "file"
       ? mkdir(path.dirname(path.join(dir, key)), { recursive: true }).then(() =>

@@ -25,7 +25,7 @@ export const GOAL_AWS_RATIO = 0.9;
 export const GOAL_RSS_MIB = 256;
 
 /** Prints the report; returns its ratios and goals for the machine-readable result. */
-export function printReport(options: { rows: Map<string, Row>; size: number; cpus: number; s3: boolean }): BenchRatio[] {
+export function printReport(options: { rows: Map<string, Row>; size: number; cpus: number; s3: boolean; level: number }): BenchRatio[] {
   const out: BenchRatio[] = [];
   const { rows, size } = options;
   const rate = (m: Measure): number => mib(size) / m.seconds;
@@ -60,10 +60,17 @@ export function printReport(options: { rows: Map<string, Row>; size: number; cpu
     const med = median(zstdLocal.runs.map(rate));
     out.push(atLeast(`zstd into the local target on ${options.cpus} cores (median)`, med, GOAL_ZSTD_MIB_S, "MiB/s"));
     console.log(`  ${verdict(med >= GOAL_ZSTD_MIB_S)} ≥ ${GOAL_ZSTD_MIB_S} MiB/s with zstd into the local target on ${options.cpus} cores: median ${med.toFixed(0)}, best ${best.toFixed(0)} MiB/s` +
-      ` (zstd -3 -T2 | cat itself: median ${median(rows.get("peer:zstd-T2")?.runs.map(rate) ?? [Number.NaN]).toFixed(0)} MiB/s)`);
+      ` (zstd -${options.level} -T2 | cat itself: median ${median(rows.get("peer:zstd-T2")?.runs.map(rate) ?? [Number.NaN]).toFixed(0)} MiB/s)`);
+    // What any zstd at this level could reach on these cores: the CLI's own CPU time per byte, spread perfectly.
+    const peerCpu = median(rows.get("peer:zstd")?.runs.map((m) => m.cpuSeconds) ?? [Number.NaN]);
+    if (Number.isFinite(peerCpu) && peerCpu > 0) {
+      const ceiling = (mib(size) / peerCpu) * options.cpus;
+      out.push(figure(`ceiling of zstd -${options.level} on ${options.cpus} cores (zstd's own CPU time, spread perfectly)`, ceiling, "MiB/s"));
+      console.log(`          ceiling of zstd -${options.level} itself on ${options.cpus} cores, from its CPU time: ${ceiling.toFixed(0)} MiB/s`);
+    }
   }
   if (options.s3) {
-    for (const [key, label] of [["none:s3/peer:aws", "none → S3 ÷ aws s3 cp"], ["zstd:s3/peer:zstd-aws", "zstd → S3 ÷ zstd -3 | aws s3 cp -"], ["zstd:s3/peer:zstd-T2-aws", "zstd → S3 ÷ zstd -3 -T2 | aws s3 cp -"]] as const) {
+    for (const [key, label] of [["none:s3/peer:aws", "none → S3 ÷ aws s3 cp"], ["zstd:s3/peer:zstd-aws", `zstd → S3 ÷ zstd -${options.level} | aws s3 cp -`], ["zstd:s3/peer:zstd-T2-aws", `zstd → S3 ÷ zstd -${options.level} -T2 | aws s3 cp -`]] as const) {
       const r = ratios[key];
       if (r !== undefined) out.push(atLeast(label, r, GOAL_AWS_RATIO));
       if (r !== undefined) console.log(`  ${verdict(r >= GOAL_AWS_RATIO)} ≥ ${GOAL_AWS_RATIO}× aws s3 cp: ${label} = ${r.toFixed(2)}×`);

@@ -1,7 +1,7 @@
 /**
  * Benchmark of the backup pipeline (not a test; run on demand):
  *
- *   scripts/with-node node bench/pipeline/run.ts [--size-mib 1024] [--seed 1] [--compressions zstd,none]
+ *   scripts/with-node node bench/pipeline/run.ts [--size-mib 1024] [--seed 1] [--compressions zstd,none] [--level 3]
  *     [--repeat 1] [--block-mib 4] [--parallelism N] [--json FILE] [--scale S]
  *
  * Generates deterministic dump-like Cypher (cached under the user cache folder, keyed by seed, size and
@@ -11,7 +11,9 @@
  *     in a child process, reporting MiB/s of raw input and peak RSS;
  *     and the same into a plain file (no fsync), to separate the target's durability cost;
  *   - the peers: `zstd -3 | cat > file` (one thread, as zstd runs by default), the same with `sync file`,
- *     and `zstd -3 -T2 | cat > file` (two threads, as the pipeline uses two cores).
+ *     and `zstd -3 -T2 | cat > file` (two threads, as the pipeline uses two cores). `--level` sets the zstd
+ *     level of both sides (default 3, stackvault's default); the report adds the ceiling of zstd itself at
+ *     that level on this machine's cores (its single-thread CPU time per byte, spread perfectly).
  * It checks that the pipeline's raw sha256 is the input's and that `zstd -t` accepts the stored file.
  *
  * With the `S3_*` variables of the test services set (`.cache/services/env`), also:
@@ -43,6 +45,9 @@ const compressions = (args["compressions"] ?? "zstd,none").split(",");
 const repeat = Math.max(1, Number(args["repeat"] ?? 1));
 const blockBytes = args["block-mib"] === undefined ? "" : String(Number(args["block-mib"]) * 1024 * 1024);
 const parallelism = args["parallelism"] ?? "";
+/** zstd level of both sides (stackvault's default is 3, as zstd's). */
+const level = Number(args["level"] ?? 3);
+if (!Number.isInteger(level) || level < 1 || level > 19) throw new Error(`--level ${args["level"]}: a zstd level from 1 to 19`);
 
 const cacheDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "stackvault", "bench");
 mkdirSync(cacheDir, { recursive: true });
@@ -79,26 +84,27 @@ try {
       }
     }
     const peerOut = path.join(work, "peer.zst");
-    record("zstd -3 | cat > file", "peer:zstd", peer(["sh", "-c", 'zstd -3 -q -c < "$1" | cat > "$2"', "sh", input, peerOut], peerOut));
-    record("zstd -3 | cat > file; sync file", "peer:zstd-sync", peer(["sh", "-c", 'zstd -3 -q -c < "$1" | cat > "$2" && sync "$2"', "sh", input, peerOut], peerOut));
-    record("zstd -3 -T2 | cat > file", "peer:zstd-T2", peer(["sh", "-c", 'zstd -3 -T2 -q -c < "$1" | cat > "$2"', "sh", input, peerOut], peerOut));
+    const z = `zstd -${level}`;
+    record(`${z} | cat > file`, "peer:zstd", peer(["sh", "-c", `${z} -q -c < "$1" | cat > "$2"`, "sh", input, peerOut], peerOut));
+    record(`${z} | cat > file; sync file`, "peer:zstd-sync", peer(["sh", "-c", `${z} -q -c < "$1" | cat > "$2" && sync "$2"`, "sh", input, peerOut], peerOut));
+    record(`${z} -T2 | cat > file`, "peer:zstd-T2", peer(["sh", "-c", `${z} -T2 -q -c < "$1" | cat > "$2"`, "sh", input, peerOut], peerOut));
     if (s3) {
       const url = `s3://${s3.bucket}/bench-peer-${process.pid}`;
       const env = { ...process.env, AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey, AWS_DEFAULT_REGION: "us-east-1" };
       const cp = `"${aws}" --endpoint-url "${s3.endpoint}" s3 cp --only-show-errors`;
       record("aws s3 cp file (raw)", "peer:aws", peer(["sh", "-c", `${cp} "$1" "${url}/raw"`, "sh", input], undefined, env));
-      record("zstd -3 | aws s3 cp -", "peer:zstd-aws", peer(["sh", "-c", `zstd -3 -q -c < "$1" | ${cp} - "${url}/zst"`, "sh", input], undefined, env));
-      record("zstd -3 -T2 | aws s3 cp -", "peer:zstd-T2-aws", peer(["sh", "-c", `zstd -3 -T2 -q -c < "$1" | ${cp} - "${url}/zst"`, "sh", input], undefined, env));
+      record(`${z} | aws s3 cp -`, "peer:zstd-aws", peer(["sh", "-c", `${z} -q -c < "$1" | ${cp} - "${url}/zst"`, "sh", input], undefined, env));
+      record(`${z} -T2 | aws s3 cp -`, "peer:zstd-T2-aws", peer(["sh", "-c", `${z} -T2 -q -c < "$1" | ${cp} - "${url}/zst"`, "sh", input], undefined, env));
       spawnSync(aws, ["--endpoint-url", s3.endpoint, "s3", "rm", "--recursive", "--only-show-errors", `${url}/`], { env, stdio: "inherit" });
     }
   }
   console.log(`\ninput: ${mib(size)} MiB, sha256 ${inputSha.slice(0, 16)}…; load average at start ${loadAtStart}, at end ${loadAverage()} (${os.availableParallelism()} CPUs)`);
   if (blockBytes || parallelism) console.log(`pipeline options: block ${blockBytes || "default"} bytes, parallelism ${parallelism || "default"}`);
-  const ratios = printReport({ rows, size, cpus: os.availableParallelism(), s3: s3 !== undefined });
+  const ratios = printReport({ rows, size, cpus: os.availableParallelism(), s3: s3 !== undefined, level });
   writeResults(args["json"], [{
     bench: "pipeline",
     scale: Number(args["scale"] ?? 1),
-    dataset: `${mib(size)} MiB of dump-like Cypher (seed ${seed})${s3 ? "" : "; S3 rows skipped (no S3_* coordinates)"}`,
+    dataset: `${mib(size)} MiB of dump-like Cypher (seed ${seed}), zstd level ${level}${s3 ? "" : "; S3 rows skipped (no S3_* coordinates)"}`,
     rows: [...rows.values()].map((row): BenchRow => ({
       name: row.name,
       side: row.key.startsWith("peer:") ? "peer" : "stackvault",
@@ -130,7 +136,7 @@ function record(name: string, key: string, measure: Measure): void {
 /** One pipeline run in a child process; checks the raw hash (and the zstd file when it is local). */
 function pipelineRun(compression: string, sink: string): Measure {
   const dir = sink === "s3" ? `bench-${process.pid}-${compression}` : path.join(work, `${compression}-${sink}`);
-  const child = spawnSync(process.execPath, [path.join(here, "child.ts"), input, dir, compression, sink, blockBytes, parallelism], {
+  const child = spawnSync(process.execPath, [path.join(here, "child.ts"), input, dir, compression, sink, blockBytes, parallelism, String(level)], {
     encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
   });
   if (child.status !== 0) throw new Error(`pipeline run (${compression} → ${sink}) failed with status ${child.status}`);

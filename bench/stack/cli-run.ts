@@ -9,8 +9,19 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { StepTime } from "../common/result.ts";
+import { agentBundle } from "../../src/remote/bundle.ts";
 
+/** The checkout's CLI entry, run from its TypeScript sources. */
 export const CLI_MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+
+/**
+ * The entry file to measure: `bundle` is the single-file build the package ships, the one a remote run executes
+ * on the host (built here when the sources changed); `source` runs the TypeScript sources, which adds Node's
+ * type stripping to the start-up and its memory.
+ */
+export async function cliEntry(kind: "bundle" | "source"): Promise<string> {
+  return kind === "source" ? CLI_MAIN : (await agentBundle()).file;
+}
 
 /** What one CLI run measured. */
 export interface CliRun {
@@ -23,15 +34,16 @@ export interface CliRun {
 }
 
 /**
- * Runs `node src/cli/main.ts --json …args` with `env` (secrets go there, never in `args`).
+ * Runs `node ENTRY --json …args` with `env` (secrets go there, never in `args`); `entry` comes from
+ * {@link cliEntry}.
  * @throws when the command exits non-zero, with its last output lines.
  */
-export async function runCliMeasured(operation: StepTime["operation"], args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+export async function runCliMeasured(operation: StepTime["operation"], args: readonly string[], env: NodeJS.ProcessEnv, entry: string): Promise<CliRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "stackvault-bench-time-"));
   const timeFile = path.join(dir, "time.txt");
   try {
     const started = Date.now();
-    const { code, stdout, stderr } = await run("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, process.execPath, CLI_MAIN, "--json", ...args], env);
+    const { code, stdout, stderr } = await run("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, process.execPath, entry, "--json", ...args], env);
     const ended = Date.now();
     if (code !== 0) throw new Error(`stackvault ${operation} exited with ${code}:\n${tail(stderr)}\n${tail(stdout)}`);
     const [rssKiB = 0, user = 0, sys = 0] = (readFileSync(timeFile, "utf8").trim().split("\n").at(-1) ?? "").split(" ").map(Number);

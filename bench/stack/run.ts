@@ -3,6 +3,10 @@
  * test services started: `npm run services -- start`):
  *
  *   scripts/with-node node bench/stack/run.ts [--scales 1,10] [--seed 42] [--compare 1|all|none] [--json FILE]
+ *     [--cli bundle|source]
+ *
+ * The CLI measured is by default the single-file bundle the package ships (what a remote run executes on the
+ * host); `--cli source` runs the checkout's TypeScript sources instead (slower start-up, more memory).
  *
  * For each scale: loads the reference KnowWhere dataset (`npm run seed`'s loader: Neo4j 15,420 nodes and
  * 48,320 relationships, Qdrant 24,790 points in 3 collections, Redis 1,240 keys and RQ jobs, per unit of scale)
@@ -29,7 +33,7 @@ import { coordinatesFromEnv, diffFingerprints, stackFingerprint } from "../../te
 import { qdrant } from "../../test/fixtures/qdrant-data.ts";
 import { seedStack, wipeNeo4j } from "../../test/fixtures/seed.ts";
 import { deletePrefix, ensureBucket } from "../../test/targets/s3-env.ts";
-import { runCliMeasured, type CliRun } from "./cli-run.ts";
+import { cliEntry, runCliMeasured, type CliRun } from "./cli-run.ts";
 import { startS3Counter } from "./s3-counter.ts";
 
 /** The seed's figures on the reference dataset (its own measurements, quoted by issue 7). */
@@ -39,7 +43,9 @@ export const GOAL_BACKUP_SECONDS = 10;
 export const GOAL_RESTORE_SECONDS = 20;
 export const GOAL_RSS_MIB = 256;
 
-const { values } = parseArgs({ options: { scales: { type: "string", default: "1,10" }, seed: { type: "string", default: "42" }, compare: { type: "string", default: "1" }, json: { type: "string" } } });
+const { values } = parseArgs({ options: { scales: { type: "string", default: "1,10" }, seed: { type: "string", default: "42" }, compare: { type: "string", default: "1" }, json: { type: "string" }, cli: { type: "string", default: "bundle" } } });
+if (values.cli !== "bundle" && values.cli !== "source") throw new Error(`--cli ${values.cli}: bundle or source`);
+const entry = await cliEntry(values.cli);
 const scales = (values.scales ?? "1").split(",").map(Number);
 if (scales.some((s) => !(s > 0))) throw new Error(`--scales takes positive numbers, not ${values.scales}`);
 loadServicesEnv();
@@ -93,14 +99,14 @@ async function benchScale(scale: number): Promise<BenchResult> {
 
   counter.reset();
   console.log("   stackvault backup …");
-  const backup = await runCliMeasured("backup", ["backup", "--stack", stack, ...common], cliEnv);
+  const backup = await runCliMeasured("backup", ["backup", "--stack", stack, ...common], cliEnv, entry);
   const backupRequests = counter.counts();
   console.log(`   backup: ${backup.seconds.toFixed(1)} s, ${counter.total()} S3 requests`);
 
   await wipeStack();
   counter.reset();
   console.log("   stackvault restore …");
-  const restore = await runCliMeasured("restore", ["restore", "--latest", "--yes", "--stack", `${stack}-recreated`, "--from-stack", stack, ...common], cliEnv);
+  const restore = await runCliMeasured("restore", ["restore", "--latest", "--yes", "--stack", `${stack}-recreated`, "--from-stack", stack, ...common], cliEnv, entry);
   const restoreRequests = counter.counts();
   console.log(`   restore: ${restore.seconds.toFixed(1)} s, ${counter.total()} S3 requests`);
 

@@ -19,6 +19,7 @@ export function targetSettings(config: Config): TargetSettings {
       ...(s3.kmsKeyId === undefined ? {} : { kmsKeyId: s3.kmsKeyId }),
       partSize: s3.partSizeMib * MIB,
       queueSize: s3.queueSize,
+      requestTimeoutMs: s3.requestTimeout * 1000,
     },
   };
 }

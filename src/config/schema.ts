@@ -82,6 +82,8 @@ const s3 = z.strictObject({
   partSizeMib: z.number().int().min(5).max(5120).default(8).meta({ description: "multipart part size in MiB", groups: ["target"] }),
   /** Parts uploaded concurrently per object. @default 4 */
   queueSize: z.number().int().min(1).max(64).default(4).meta({ description: "parts uploaded concurrently", groups: ["target"] }),
+  /** Seconds an S3 request may go without sending or receiving a byte before it is abandoned and retried. @default 60 */
+  requestTimeout: seconds.default(60).meta({ description: "seconds of silence after which an S3 request is abandoned and retried", groups: ["target"] }),
 });
 
 const services = z.strictObject({

@@ -1,7 +1,7 @@
 /** Reading and writing `metadata.json` through a target. */
 import { IntegrityError, NotFoundError } from "../core/errors.ts";
 import { redact } from "../core/redact.ts";
-import type { Target } from "../targets/target.ts";
+import { getBytes, type Target } from "../targets/target.ts";
 import { parseManifest } from "./parse.ts";
 import { checkSeal, sealedManifestText } from "./seal.ts";
 import type { Manifest, ManifestInput } from "./schema.ts";
@@ -80,21 +80,8 @@ export async function readManifest(target: Target, key: string, options: { signa
 
 // --- internal ---
 
+/** The manifest's text, read whole (a body cut off part-way is read again: see `getBytes`). */
 async function readCapped(target: Target, key: string, signal: AbortSignal | undefined, where: string): Promise<string> {
-  const stream = await target.get(key, signal === undefined ? {} : { signal });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of stream) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_MANIFEST_BYTES) {
-        throw new IntegrityError(`${where} is larger than ${MAX_MANIFEST_BYTES} bytes: it is not a stackvault manifest.`);
-      }
-      chunks.push(chunk as Buffer);
-    }
-  } catch (err) {
-    stream.destroy();
-    throw err;
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  const tooLarge = (): Error => new IntegrityError(`${where} is larger than ${MAX_MANIFEST_BYTES} bytes: it is not a stackvault manifest.`);
+  return (await getBytes(target, key, { ...(signal === undefined ? {} : { signal }), maxBytes: MAX_MANIFEST_BYTES, tooLarge })).toString("utf8");
 }

@@ -1,7 +1,8 @@
 /**
  * Builds the AWS SDK client of an S3 target from its options: validates bucket and prefix, loads the SDK
- * (lazily: only when an S3 target is opened), applies endpoint, path style, credentials, retries and timeouts,
- * and resolves the region.
+ * (lazily: only when an S3 target is opened), applies endpoint, path style, credentials, retries and timeouts
+ * (connect, and idle per request: without them a stalled connection would hang a run forever), and resolves
+ * the region.
  */
 import type * as SdkModule from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -34,6 +35,14 @@ export interface S3TargetOptions {
   queueSize?: number;
   /** Give up connecting to the endpoint after this long (per attempt). @default 5000 */
   connectTimeoutMs?: number;
+  /**
+   * Abandon a request whose connection carries no byte, either way, for this long (a stalled server or
+   * network); the attempt fails with a timeout and is retried like any transient error (up to
+   * `maxAttempts`). It bounds silence, not duration: a long transfer that keeps moving is never cut. Raise it
+   * for an S3-compatible server that assembles large multipart objects without answering in between.
+   * @default 60000
+   */
+  requestTimeoutMs?: number;
 }
 
 /** What an S3 target needs to run: the loaded SDK, a client, and the checked options. */
@@ -71,7 +80,7 @@ export async function connectS3(options: S3TargetOptions): Promise<S3Connection>
     ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
     maxAttempts: options.maxAttempts ?? 5,
     retryMode: "standard",
-    requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 5000 },
+    requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 5000, socketTimeout: requestTimeoutMs(options) },
   });
   const region = await client.config.region().catch((err: unknown) => {
     throw new ConfigError(`No AWS region is configured for s3://${options.bucket}.`, {
@@ -80,5 +89,10 @@ export async function connectS3(options: S3TargetOptions): Promise<S3Connection>
     });
   });
   return { sdk, Upload: storage.Upload, client, options: { ...options, region }, prefix };
+}
+
+/** The idle timeout of `options`' requests, in ms (see {@link S3TargetOptions.requestTimeoutMs}). */
+export function requestTimeoutMs(options: S3TargetOptions): number {
+  return options.requestTimeoutMs ?? 60_000;
 }
 

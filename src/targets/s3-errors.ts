@@ -21,6 +21,8 @@ export interface S3ErrorContext {
   endpoint: string;
   bucket: string;
   signal?: AbortSignal | undefined;
+  /** The idle timeout of a request, for the message of a stall. */
+  requestTimeoutMs?: number;
 }
 
 /** Network error codes after which the endpoint is considered unreachable. */
@@ -74,10 +76,16 @@ export function s3Error(err: unknown, ctx: S3ErrorContext): StackvaultError {
   if (name === "InvalidRange" || status === 416) {
     return new TargetError(`The requested byte range is beyond the end of the object (${where}).`, { cause: err });
   }
+  if (name === "TimeoutError" && /inactivity/.test(e.message ?? "")) {
+    const silence = ctx.requestTimeoutMs === undefined ? "" : ` for ${ctx.requestTimeoutMs / 1000} s`;
+    return new TargetError(`The S3 endpoint ${ctx.endpoint} stopped answering (no data${silence})${tries(attempts)} while ${where}.`, {
+      cause: err,
+      hint: "Check the network and the S3 server; for a server that is slow rather than stalled, raise s3.requestTimeout (--s3-request-timeout).",
+    });
+  }
   const netCode = [e.code, name, ...(e.errors ?? []).map((x) => x.code)].find((c) => c !== undefined && UNREACHABLE.includes(c));
   if (netCode !== undefined) {
-    const tries = attempts === undefined ? "" : ` after ${attempts} attempt${attempts === 1 ? "" : "s"}`;
-    return new TargetError(`Cannot reach the S3 endpoint ${ctx.endpoint} (${netCode})${tries} while ${where}.`, {
+    return new TargetError(`Cannot reach the S3 endpoint ${ctx.endpoint} (${netCode})${tries(attempts)} while ${where}.`, {
       cause: err,
       hint: "Check the endpoint URL, the network, and that the S3 server is running.",
     });
@@ -103,6 +111,10 @@ export function assertBucketName(name: string): string {
 }
 
 // --- internal ---
+
+function tries(attempts: number | undefined): string {
+  return attempts === undefined ? "" : ` after ${attempts} attempt${attempts === 1 ? "" : "s"}`;
+}
 
 function bucketProblem(name: string): string | undefined {
   if (name.length < 3 || name.length > 63) return `it has ${name.length} characters (3 to 63 allowed)`;

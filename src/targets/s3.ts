@@ -15,7 +15,8 @@
  *
  * Conditional puts use S3's `If-None-Match: *` / `If-Match: etag`, sent on PutObject or, for multipart, on
  * CompleteMultipartUpload. Retries: the SDK's standard strategy (exponential backoff with jitter) up to
- * `maxAttempts`. Credentials: the SDK's default chain unless given. The SDK is loaded on first use.
+ * `maxAttempts`; a request that moves no byte for `requestTimeoutMs` (a stall) fails with a timeout and is
+ * retried the same way, so no call hangs. Credentials: the SDK's default chain unless given. The SDK is loaded on first use.
  */
 import { Readable } from "node:stream";
 import type { S3Client, ServerSideEncryption } from "@aws-sdk/client-s3";
@@ -24,7 +25,7 @@ import type { GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, PutResu
 import { assertRange, bodyStream, cancelled, guardStream, onAbort } from "./body.ts";
 import { assertListPrefix, assertObjectKey } from "./object-key.ts";
 import { s3Error, type S3ErrorContext } from "./s3-errors.ts";
-import { connectS3, type S3Connection, type S3TargetOptions } from "./s3-client.ts";
+import { connectS3, requestTimeoutMs, type S3Connection, type S3TargetOptions } from "./s3-client.ts";
 
 /** Creates an S3 target; loads the AWS SDK. @throws ConfigError for an invalid bucket name, prefix or region. */
 export async function createS3Target(options: S3TargetOptions): Promise<Target> {
@@ -175,7 +176,7 @@ class S3Target implements Target {
   }
 
   #ctx(action: string, signal: AbortSignal | undefined): S3ErrorContext {
-    return { action, location: this.location, endpoint: this.#endpoint, bucket: this.#o.bucket, signal };
+    return { action, location: this.location, endpoint: this.#endpoint, bucket: this.#o.bucket, signal, requestTimeoutMs: requestTimeoutMs(this.#o) };
   }
 
   /** Runs one SDK call with the abort signal and maps its errors. */

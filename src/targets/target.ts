@@ -8,6 +8,8 @@
  * read-only for `--dry-run`.
  */
 import type { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { IntegrityError, PreconditionFailedError, TargetError, throwIfAborted } from "../core/errors.ts";
 
 /** What a target knows about one stored object. */
 export interface ObjectInfo {
@@ -123,9 +125,43 @@ export async function* listAll(
   } while (token !== undefined);
 }
 
-/** Reads a whole (small) object into memory. Use only for manifests, pointers and locks. */
-export async function getBytes(target: Target, key: string, options: GetOptions = {}): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of await target.get(key, options)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/** Options of {@link getBytes}. */
+export interface GetBytesOptions extends GetOptions {
+  /** Reads of the body, the first included, when it is cut off part-way. @default 3 */
+  attempts?: number;
+  /** The largest body accepted; a bigger one rejects with `tooLarge()`'s error. @default no limit */
+  maxBytes?: number;
+  /** The error for a body larger than `maxBytes`. @default an IntegrityError naming the key */
+  tooLarge?: () => Error;
+}
+
+/**
+ * Reads a whole (small) object into memory. Use only for manifests, pointers and locks: memory holds the
+ * whole object (at most `maxBytes`). A body cut off part-way (a reset or truncated response: the stream fails
+ * with a `TargetError`) is read again from the start, after a short pause, up to `attempts` reads; the
+ * request itself is retried by the target (the S3 SDK's strategy), so only the body is retried here.
+ * @throws NotFoundError when no object exists at `key`; the last `TargetError` when every read was cut;
+ * CancelledError when `signal` aborts.
+ */
+export async function getBytes(target: Target, key: string, options: GetBytesOptions = {}): Promise<Buffer> {
+  const { attempts = 3, maxBytes, tooLarge, ...get } = options;
+  for (let attempt = 1; ; attempt++) {
+    const stream = await target.get(key, get);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of stream) {
+        size += (chunk as Buffer).length;
+        if (maxBytes !== undefined && size > maxBytes) throw tooLarge?.() ?? new IntegrityError(`${key} on ${target.location} is larger than ${maxBytes} bytes.`);
+        chunks.push(chunk as Buffer);
+      }
+      return Buffer.concat(chunks);
+    } catch (err) {
+      stream.destroy();
+      const cut = err instanceof TargetError && !(err instanceof PreconditionFailedError);
+      if (!cut || attempt >= attempts || get.signal?.aborted) throw err;
+    }
+    await sleep(100 * 2 ** attempt, undefined, get.signal ? { signal: get.signal } : {}).catch(() => undefined);
+    throwIfAborted(get.signal);
+  }
 }

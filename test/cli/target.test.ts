@@ -12,7 +12,7 @@ test("S3 settings from the config reach the target layer", async () => {
   const config = await loadConfig({
     cwd: os.tmpdir(),
     env: { STACKVAULT_S3_ENDPOINT: "http://127.0.0.1:7070", STACKVAULT_S3_SSE: "aws:kms", STACKVAULT_S3_KMS_KEY_ID: "alias/backups" },
-    argvFlags: { bucket: "knowwhere-backups-1", region: "eu-central-1", "s3-part-size-mib": "16" },
+    argvFlags: { bucket: "knowwhere-backups-1", region: "eu-central-1", "s3-part-size-mib": "16", "s3-request-timeout": "20" },
   });
   assert.deepEqual(targetSettings(config).s3, {
     region: "eu-central-1",
@@ -21,10 +21,12 @@ test("S3 settings from the config reach the target layer", async () => {
     kmsKeyId: "alias/backups",
     partSize: 16 * 1024 * 1024,
     queueSize: 4,
+    requestTimeoutMs: 20_000,
   });
   const none = await loadConfig({ cwd: os.tmpdir(), env: { STACKVAULT_S3_SSE: "none", STACKVAULT_S3_FORCE_PATH_STYLE: "false" } });
   assert.equal(targetSettings(none).s3?.sse, undefined);
   assert.equal(targetSettings(none).s3?.forcePathStyle, false);
+  assert.equal(targetSettings(none).s3?.requestTimeoutMs, 60_000, "a stalled request is abandoned after a minute by default");
 });
 
 test("a file:// target from the config is opened and stores objects in that folder", async (t) => {

@@ -2,7 +2,8 @@
  * A fault-injecting HTTP proxy for tests, in front of a real S3 server: it forwards each request unchanged
  * (the Host header included, so SigV4 signatures still match) and, for a seeded random share of them, answers
  * with a fault instead: 500 InternalError, 503 SlowDown, a connection reset (before or after the request
- * body), a stall before forwarding, or a response cut off part-way. Every fault is counted and logged.
+ * body), a stall before forwarding, or a response cut off part-way. Every fault is counted and logged. A test
+ * can also queue exact faults for the next requests (`next`).
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -17,6 +18,8 @@ export interface FaultProxy {
   readonly injected: { kind: FaultKind; request: string }[];
   /** Share of requests that get a fault (0 turns faults off). */
   rate: number;
+  /** Faults for the next requests, one each, in order, before any random one (a test's exact scenario). */
+  next: FaultKind[];
   close(): Promise<void>;
 }
 
@@ -26,9 +29,9 @@ export async function startFaultProxy(upstream: string, seed: number, options: {
   const target = new URL(upstream);
   const injected: { kind: FaultKind; request: string }[] = [];
   const sockets = new Set<Socket>();
-  const proxy: FaultProxy = { url: "", injected, rate: options.rate ?? 0.1, close: async () => undefined };
+  const proxy: FaultProxy = { url: "", injected, rate: options.rate ?? 0.1, next: [], close: async () => undefined };
   const server: Server = createServer((req, res) => {
-    const fault = rng.float() < proxy.rate ? FAULT_KINDS[rng.int(0, FAULT_KINDS.length - 1)] : undefined;
+    const fault = proxy.next.shift() ?? (rng.float() < proxy.rate ? FAULT_KINDS[rng.int(0, FAULT_KINDS.length - 1)] : undefined);
     const what = `${req.method ?? "?"} ${(req.url ?? "").split("?")[0] ?? ""}${/[?&]uploadId=/.test(req.url ?? "") ? " (multipart)" : ""}`;
     if (fault) injected.push({ kind: fault, request: what });
     const cutAt = rng.float();
@@ -49,7 +52,14 @@ export async function startFaultProxy(upstream: string, seed: number, options: {
       res.writeHead(status, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
       return void res.end(body);
     }
-    if (fault === "stall") await new Promise((resolve) => setTimeout(resolve, options.stallMs ?? 1500));
+    if (fault === "stall") {
+      // A client that gives up (its timeout) ends the stall: nothing is forwarded for it.
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, options.stallMs ?? 1500);
+        req.socket.once("close", () => resolve(clearTimeout(timer)));
+      });
+      if (req.socket.destroyed) return;
+    }
     const upstreamReq = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
       const length = Number(up.headers["content-length"] ?? -1);
       res.writeHead(up.statusCode ?? 502, up.headers);
@@ -60,11 +70,12 @@ export async function startFaultProxy(upstream: string, seed: number, options: {
         if (left <= 0) return;
         const part = chunk.subarray(0, left);
         left -= part.length;
+        if (left > 0) return void res.write(part);
+        up.destroy();
+        // Closed after the part is flushed (a destroy would drop it): the client gets the headers and part of
+        // the body, then the end of the connection.
         res.write(part);
-        if (left <= 0) {
-          up.destroy();
-          setImmediate(() => req.socket.destroy());
-        }
+        req.socket.end();
       });
       up.on("end", () => req.socket.destroy());
     });

@@ -3,7 +3,10 @@
  * redis-server (seeded with the reference dataset's key types in databases 0–2), an in-process Qdrant test
  * server (two collections), and a real RQ worker on that Redis (database 15) managed by the `command` service
  * controller through `stackvault.config.json` in the stack's working folder. Nothing here touches the
- * harness's shared stores (unless the worker is pointed at another Redis with `workerRedisUrl`).
+ * harness's shared stores (unless the worker is pointed at another Redis with `workerRedisUrl`), except with
+ * `neo4j: true`: the harness's Neo4j (Community Edition has one database, shared by the test files, which run
+ * one at a time) is wiped and loaded with a small seeded graph, like every test that uses it, and wiped again
+ * at the end.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { execFile } from "node:child_process";
@@ -11,7 +14,10 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import { diffFingerprints, qdrantFingerprint, redisFingerprint } from "../fixtures/compare/index.ts";
+import neo4j, { type Driver } from "neo4j-driver";
+import { diffFingerprints, neo4jFingerprint, qdrantFingerprint, redisFingerprint } from "../fixtures/compare/index.ts";
+import { generateGraph, loadGraph } from "../fixtures/neo4j-data.ts";
+import { wipeNeo4j } from "../fixtures/seed.ts";
 import type { StackFingerprint } from "../fixtures/compare/index.ts";
 import { qdrant } from "../fixtures/qdrant-data.ts";
 import { loadRedis } from "../fixtures/redis-data.ts";
@@ -31,8 +37,10 @@ export interface PrivateStack {
   redisServer: OwnRedis;
   qdrantServer: QdrantTestServer;
   redis: Redis;
-  /** Store flags for the CLI (Neo4j skipped). */
+  /** Store flags for the CLI (Neo4j skipped unless the stack has it). */
   storeArgs: string[];
+  /** Environment a CLI run needs (the Neo4j password when the stack has Neo4j). */
+  env: Record<string, string>;
   /**
    * The worker's stop command waits while the gate is closed (open at the start): a test holds a run at its
    * "stopping the worker" step this way.
@@ -52,7 +60,10 @@ export interface PrivateStack {
 }
 
 /** Starts the stack and seeds it deterministically from `seed`. */
-export async function startPrivateStack(seed: number, options: { redisScale?: number; points?: number; bigValueBytes?: number; workerRedisUrl?: string } = {}): Promise<PrivateStack> {
+export async function startPrivateStack(
+  seed: number,
+  options: { redisScale?: number; points?: number; bigValueBytes?: number; workerRedisUrl?: string; neo4j?: boolean } = {},
+): Promise<PrivateStack> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "sv-reliab-"));
   const redisServer = await startOwnRedis();
   const qdrantServer = await startQdrantTestServer({ host: "127.0.0.1", port: 0, dataDir: path.join(dir, "qdrant") });
@@ -61,6 +72,7 @@ export async function startPrivateStack(seed: number, options: { redisScale?: nu
   // An incompressible value makes the Redis dump large enough for a multipart upload.
   if (options.bigValueBytes) await redis.set("big:blob", new Rng(seed).bytes(options.bigValueBytes));
   await loadCollections(qdrantServer, options.points ?? 300, seed);
+  const graph = options.neo4j ? await harnessNeo4j(seed) : undefined;
 
   const pidFile = path.join(dir, "worker.pid");
   const gateFile = path.join(dir, "stop-gate");
@@ -89,14 +101,23 @@ export async function startPrivateStack(seed: number, options: { redisScale?: nu
     qdrantServer,
     redis,
     gate: { close: () => rm(gateFile, { force: true }), open: () => writeFile(gateFile, "") },
-    storeArgs: ["--redis-url", redisServer.url, "--redis-dbs", DATA_DBS.join(","), "--qdrant-url", qdrantServer.url, "--skip-neo4j"],
+    storeArgs: ["--redis-url", redisServer.url, "--redis-dbs", DATA_DBS.join(","), "--qdrant-url", qdrantServer.url, ...(graph?.args ?? ["--skip-neo4j"])],
+    env: graph?.env ?? {},
     workerRunning,
     appStarts: async () => (await readFile(appStarts, "utf8").catch(() => "")).split("\n").filter(Boolean).length,
     workerLogTail: async () => (await readFile(path.join(dir, "worker.log"), "utf8").catch(() => "")).trim().split("\n").slice(-12).join(" | "),
-    fingerprint: async () => ({ redis: await redisFingerprint(redis, DATA_DBS), qdrant: await qdrantFingerprint(qdrantServer) }),
+    fingerprint: async () => ({
+      redis: await redisFingerprint(redis, DATA_DBS),
+      qdrant: await qdrantFingerprint(qdrantServer),
+      ...(graph ? { neo4j: await neo4jFingerprint(graph.driver) } : {}),
+    }),
     scramble: async (s) => {
       await loadRedis(redis, 0.05, s);
       await loadCollections(qdrantServer, 20, s);
+      if (graph) {
+        await wipeNeo4j(graph.driver);
+        await loadGraph(graph.driver, generateGraph(0.002, s));
+      }
     },
     dispose: async () => {
       await writeFile(gateFile, "").catch(() => undefined);
@@ -104,6 +125,7 @@ export async function startPrivateStack(seed: number, options: { redisScale?: nu
       redis.disconnect();
       await redisServer.dispose();
       await qdrantServer.close().catch(() => undefined);
+      if (graph) await wipeNeo4j(graph.driver).finally(() => graph.driver.close());
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -113,6 +135,15 @@ export async function startPrivateStack(seed: number, options: { redisScale?: nu
 export const differences = (a: StackFingerprint, b: StackFingerprint): string[] => diffFingerprints(a, b);
 
 // --- internal ---
+
+/** The harness's Neo4j, wiped and loaded with a small graph seeded by `seed`, and how the CLI reaches it. */
+async function harnessNeo4j(seed: number): Promise<{ driver: Driver; args: string[]; env: Record<string, string> }> {
+  const [uri, user, password] = [serviceEnv("NEO4J_URI"), serviceEnv("NEO4J_USER"), serviceEnv("NEO4J_PASSWORD")];
+  const driver = neo4j.driver(uri, neo4j.auth.basic(user, password), { logging: { level: "error", logger: () => {} } });
+  await wipeNeo4j(driver);
+  await loadGraph(driver, generateGraph(0.02, seed));
+  return { driver, args: ["--neo4j-uri", uri, "--neo4j-user", user], env: { NEO4J_PASSWORD: password } };
+}
 
 async function loadCollections(server: QdrantTestServer, points: number, seed: number): Promise<void> {
   const rng = new Rng(seed);

@@ -1,10 +1,11 @@
 /**
- * Storage faults: backups through a fault-injecting proxy in front of the real S3 server (versitygw), with
- * seeded 500s, 503 SlowDown, connection resets, stalls and truncated responses, on a Redis dump large enough
- * for a multipart upload. Every run either succeeds with correct data (the backup verifies and `latest` names
- * it) or fails cleanly (a documented exit code, no stack trace, `latest` unmoved); never a multipart upload
- * left behind, and the worker always runs again. The last published backup is then restored and compared
- * with the source content.
+ * Storage faults: backups of a stack with all three stores (the harness's Neo4j, loaded with a seeded graph)
+ * through a fault-injecting proxy in front of the real S3 server (versitygw), with seeded 500s, 503 SlowDown,
+ * connection resets, stalls and truncated responses, on a Redis dump large enough for a multipart upload.
+ * Every run either succeeds with correct data (the backup verifies and `latest` names it) or fails cleanly (a
+ * documented exit code, no stack trace, `latest` unmoved); never a multipart upload left behind, and the
+ * worker always runs again. The last published backup is then restored and compared with the source content,
+ * the graph included.
  *
  * The bucket is one of the test's own (`…-faults`), so the injected faults and the upload checks never meet
  * other tests' objects.
@@ -37,15 +38,16 @@ test(`${RUNS} backups through an S3 proxy injecting 5xx, SlowDown, resets, stall
   });
   const prefix = `faults-${seed}`;
   await multipartUploads(client, c.bucket, prefix); // what an earlier run of this seed left
-  const stack = await startPrivateStack(seed, { bigValueBytes: 12 * 1024 * 1024 });
+  const stack = await startPrivateStack(seed, { bigValueBytes: 12 * 1024 * 1024, neo4j: true });
   const proxy = await startFaultProxy(c.endpoint, seed, { rate: 0, stallMs: 1500 });
   const direct: Target = await openTarget({ kind: "s3", ...s3Options(c, { prefix, region: "us-east-1" }) });
   const common = ["--stack", STACK, "--target", `s3://${c.bucket}/${prefix}`, "--s3-endpoint", proxy.url, "--region", "us-east-1", "--s3-part-size-mib", "5", "--lock-lease", "3", ...stack.storeArgs];
-  const env = { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_EC2_METADATA_DISABLED: "true" };
+  const env = { ...stack.env, AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_EC2_METADATA_DISABLED: "true" };
   const tally = new FaultTally("storage faults");
   const outcomes: string[] = [];
   try {
     const source = await stack.fingerprint();
+    assert.ok((source.neo4j?.counts.nodes ?? 0) > 100, "the graph is part of the stack");
     const clean = await runKillable(["backup", ...common], { cwd: stack.dir, env });
     assert.equal(clean.code, 0, clean.stderr);
 

@@ -111,6 +111,37 @@ test("a failure to read one artifact rejects with that error (not a mismatch) an
   assert.equal(aborted.length, 2, "the two other reads were told to stop");
 });
 
+test("a body cut off part-way is read again; one cut on every read fails with the target's error", async () => {
+  const { target, manifest } = await storedBackup();
+  const [neo4j] = manifestArtifacts(manifest).map((a) => PREFIX + a.artifact.file) as [string, string, string];
+  const cutting = (cuts: number): { target: Target; reads: () => number } => {
+    let reads = 0;
+    return {
+      reads: () => reads,
+      target: {
+        ...target,
+        head: (key, options) => target.head(key, options),
+        get: async (key, options) => {
+          const whole = await target.get(key, options);
+          if (key !== neo4j || reads++ >= cuts) return whole;
+          whole.destroy();
+          return Readable.from((async function* () {
+            yield Buffer.alloc(1000);
+            throw new TargetError("the connection was reset");
+          })());
+        },
+      },
+    };
+  };
+  const once = cutting(1);
+  const report = await verifyBackup(once.target, PREFIX, manifest);
+  assert.equal(report.ok, true, "the second read of the cut artifact verifies");
+  assert.equal(once.reads(), 2);
+  const always = cutting(Number.POSITIVE_INFINITY);
+  await assert.rejects(verifyBackup(always.target, PREFIX, manifest), (err) => err instanceof TargetError && /reset/.test(err.message));
+  assert.equal(always.reads(), 3, "three reads, then the error");
+});
+
 async function collectObject(target: Target, key: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of await target.get(key)) chunks.push(c as Buffer);

@@ -165,6 +165,11 @@ const remote = z.strictObject({
   node: z.string().min(1).default("node").meta({ description: "Node.js binary on the host for --host runs (22 or newer)", flag: "host-node", groups: ["host"] }),
   /** Folder on the host where the agent bundle is kept, one file per version (`~` is the remote user's home). @default "~/.cache/stackvault" */
   cacheDir: z.string().min(1).default("~/.cache/stackvault").meta({ description: "folder on the host for the agent bundle", flag: "host-cache-dir", groups: ["host"] }),
+  /**
+   * When the host has no Node.js 22+, run the agent in a throw-away `node:22` container on the compose network
+   * (pulls the image); off, such a host is an error instead. @default true
+   */
+  containerFallback: z.boolean().default(true).meta({ description: "run the agent in a node:22 container when the host has no Node.js 22+", flag: "container-fallback", groups: ["host"] }),
 });
 
 /** The whole configuration (before secrets are resolved). */

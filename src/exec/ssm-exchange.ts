@@ -19,6 +19,12 @@ export interface SsmExchange {
   kmsKeyId?: string;
 }
 
+/**
+ * Folder under the target's prefix where SSM runs exchange their input and output (outside `stacks/`); `bucket
+ * init` expires what a crashed run left there.
+ */
+export const SSM_EXCHANGE_FOLDER = "exec";
+
 /** Bytes per standard input chunk at most. */
 export const INPUT_CHUNK_BYTES = 4 * 1024 * 1024;
 /** A partial input chunk is sent after this long without new bytes. */

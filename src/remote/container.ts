@@ -3,6 +3,8 @@
  * agent bundle runs in a throw-away official Node container joined to the compose project's network, where the
  * stores are reached by their service names (e.g. `--redis-url redis://redis:6379`). Only the bundle is
  * mounted, read-only; the job (secrets included) still travels on standard input, never in docker's argv.
+ * The setting `remote.containerFallback` (`--no-container-fallback`) turns the fallback off: such a host is then
+ * refused (ship.ts), for operators who do not want an image pulled on their host.
  */
 
 /** Image the bundle runs in when the host's Node is missing or too old. */

@@ -10,6 +10,7 @@ import type { Config } from "../config/schema.ts";
 import type { Executor } from "../exec/executor.ts";
 import { sshExecutor } from "../exec/ssh.ts";
 import { ssmExecutor } from "../exec/ssm.ts";
+import { SSM_EXCHANGE_FOLDER } from "../exec/ssm-exchange.ts";
 
 /** Where `ssh://` hosts are reached from, besides the settings. */
 export interface HostEnvironment {
@@ -68,9 +69,6 @@ export async function hostExecutor(config: Config, environment: HostEnvironment)
     ...(keyFile === undefined ? { agent: environment.sshAgent } : { privateKeyFile: keyFile }),
   });
 }
-
-/** Folder under the target's prefix where SSM runs exchange their input and output (outside `stacks/`). */
-export const SSM_EXCHANGE_FOLDER = "exec";
 
 /** `~/x` → the operator's home folder + `x` (portable: Windows too). */
 export function expandHome(file: string): string {

@@ -49,7 +49,7 @@ export async function runRemoteCommand(options: RemoteCommandOptions): Promise<R
   try {
     const bundle = options.bundle ?? (await agentBundle());
     if (bundle.built) events.log("debug", `Built the agent bundle (${formatBytes(bundle.bytes.length)}).`);
-    const shipped = await shipBundle({ executor, bundle, cacheDir: config.remote.cacheDir, node: config.remote.node, ...(options.docker ? { docker: options.docker } : {}), ...(signal ? { signal } : {}) });
+    const shipped = await shipBundle({ executor, bundle, cacheDir: config.remote.cacheDir, node: config.remote.node, containerFallback: config.remote.containerFallback, ...(options.docker ? { docker: options.docker } : {}), ...(signal ? { signal } : {}) });
     const network = shipped.runner === "container" ? composeNetwork(config.services.composeProject) : undefined;
     const runsWith = network === undefined ? `Node.js ${shipped.nodeVersion}` : `a ${NODE_IMAGE} container on network ${network} (no Node.js 22+ on the host)`;
     events.info(

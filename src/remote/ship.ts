@@ -21,6 +21,8 @@ export interface ShipOptions {
   node: string;
   /** Docker CLI on the host, for the container fallback. @default "docker" */
   docker?: string;
+  /** Whether a host without Node.js 22+ may run the bundle in a `node:22` container (container.ts). @default true */
+  containerFallback?: boolean;
   signal?: AbortSignal;
 }
 
@@ -37,7 +39,8 @@ export interface Shipped {
 
 /**
  * Makes sure the host has `bundle` and a Node.js that can run it.
- * @throws ExecError when the host has neither a Node.js 22+ nor Docker, or the upload fails its hash check.
+ * @throws ExecError when the host has no Node.js 22+ and no Docker (or the container fallback is off), or the
+ * upload fails its hash check.
  */
 export async function shipBundle(options: ShipOptions): Promise<Shipped> {
   const { executor, bundle, signal } = options;
@@ -47,7 +50,7 @@ export async function shipBundle(options: ShipOptions): Promise<Shipped> {
   if (probe.exitCode !== 0 || fields.path === undefined) {
     throw new ExecError(`Cannot prepare ${executor.location} for the run (exit code ${probe.exitCode}): ${probe.stderr.trim() || "no output"}`, { hint: "The host needs a POSIX shell and sha256sum (coreutils)." });
   }
-  const runner = chooseRunner(nodeVersion, options.node, executor.location, fields.docker ?? "");
+  const runner = chooseRunner(nodeVersion, options.node, executor.location, options.containerFallback === false ? undefined : (fields.docker ?? ""));
   if (fields.present === "yes") return { path: fields.path, uploaded: false, nodeVersion, runner };
   const upload = await executor.run("sh", ["-c", UPLOAD, "sh", options.cacheDir, bundle.sha256], { check: false, stdin: bundle.bytes, ...(signal ? { signal } : {}) });
   if (upload.exitCode !== 0) {
@@ -86,12 +89,14 @@ const UPLOAD = [
   'find "$d" -maxdepth 1 -name "agent-*.mjs" ! -name "agent-$2.mjs" -mtime +7 -exec rm -f {} + 2>/dev/null || true',
 ].join("\n");
 
-function chooseRunner(version: string, node: string, location: string, docker: string): "host" | "container" {
+/** `docker`: its path on the host, empty when absent, `undefined` when the container fallback is off. */
+function chooseRunner(version: string, node: string, location: string, docker: string | undefined): "host" | "container" {
   const major = /^v(\d+)\./.exec(version)?.[1];
   if (major !== undefined && Number(major) >= MIN_NODE_MAJOR) return "host";
-  if (docker !== "") return "container";
+  if (docker !== undefined && docker !== "") return "container";
+  const why = docker === undefined ? "and the node:22 container fallback is off (--no-container-fallback)" : "and Docker is not there to run it in a container";
   if (major === undefined) {
-    throw new ExecError(`Node.js ('${node}') does not start on ${location}, and Docker is not there to run it in a container.`, { hint: "Install Node.js 22 or newer on the host, or point --host-node at it." });
+    throw new ExecError(`Node.js ('${node}') does not start on ${location}, ${why}.`, { hint: "Install Node.js 22 or newer on the host, or point --host-node at it." });
   }
-  throw new ExecError(`Node.js on ${location} is ${version}; the agent needs ${MIN_NODE_MAJOR} or newer, and Docker is not there to run it in a container.`, { hint: "Install a newer Node.js on the host, or point --host-node at one." });
+  throw new ExecError(`Node.js on ${location} is ${version}; the agent needs ${MIN_NODE_MAJOR} or newer, ${why}.`, { hint: "Install a newer Node.js on the host, or point --host-node at one." });
 }

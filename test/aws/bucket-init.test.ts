@@ -58,7 +58,10 @@ test("bucket init creates and configures the bucket; every setting reads back; a
     const byId = new Map((lifecycle.Rules ?? []).map((r) => [r.ID, r]));
     assert.equal(byId.get(LIFECYCLE_RULE_IDS.noncurrent)?.NoncurrentVersionExpiration?.NoncurrentDays, 7);
     assert.equal(byId.get(LIFECYCLE_RULE_IDS.multipart)?.AbortIncompleteMultipartUpload?.DaysAfterInitiation, 7);
-    assert.ok(!(lifecycle.Rules ?? []).some((r) => r.Expiration?.Days !== undefined), "no current-version expiry by default");
+    assert.deepEqual((lifecycle.Rules ?? []).filter((r) => r.Expiration?.Days !== undefined).map((r) => [r.ID, r.Filter?.Prefix]), [[LIFECYCLE_RULE_IDS.exchange, "exec/"]], "no current-version expiry of backups by default");
+    // What a crashed SSM run leaves under exec/ (its own run deletes it) expires after a day.
+    assert.equal(byId.get(LIFECYCLE_RULE_IDS.exchange)?.Expiration?.Days, 1);
+    assert.equal(byId.get(LIFECYCLE_RULE_IDS.exchange)?.Status, "Enabled");
     // The emulator enforces the statement: this client speaks plain HTTP, so object reads are denied.
     await assert.rejects(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "retention-policy.json" })), (err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode === 403);
   } finally {
@@ -134,6 +137,34 @@ test("bucket init fixes only what differs, keeps foreign policy statements and l
     assert.deepEqual(rb.outcomes.filter((o) => o.status === "updated").map((o) => o.setting), ["encryption", "lifecycle"]);
     const after = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
     assert.ok(!after.some((x) => x.ID === LIFECYCLE_RULE_IDS.expireCurrent), "dropping --expire-days removes the age-based rule");
+  } finally {
+    s3.destroy();
+  }
+});
+
+test("bucket init with --target s3://B/prefix expires the SSM exchange under that prefix; a changed rule is put back", async () => {
+  const bucket = uniqueBucket("exch");
+  const withPrefix = ["--target", `s3://${bucket}/team-a`];
+  const first = await bucketInit(bucket, withPrefix);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match((JSON.parse(first.stdout) as BucketInitResult).outcomes.find((o) => o.setting === "lifecycle")?.detail ?? "", /SSM exchange objects under team-a\/exec\/ expire after 1 day/);
+  const s3 = motoS3();
+  try {
+    const exchangeRule = async () => ((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? []).find((r) => r.ID === LIFECYCLE_RULE_IDS.exchange);
+    assert.deepEqual([(await exchangeRule())?.Filter?.Prefix, (await exchangeRule())?.Expiration?.Days], ["team-a/exec/", 1]);
+
+    const again = await bucketInit(bucket, withPrefix);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((JSON.parse(again.stdout) as BucketInitResult).outcomes.find((o) => o.setting === "lifecycle")?.status, "already configured");
+
+    // Someone lengthened the rule by hand: the next run puts it back, and keeps the other rules as they are.
+    const rules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
+    const edited = rules.map((r) => (r.ID === LIFECYCLE_RULE_IDS.exchange ? { ...r, Expiration: { Days: 30 } } : r));
+    await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: edited } }));
+    const fixed = await bucketInit(bucket, withPrefix);
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.equal((JSON.parse(fixed.stdout) as BucketInitResult).outcomes.find((o) => o.setting === "lifecycle")?.status, "updated");
+    assert.equal((await exchangeRule())?.Expiration?.Days, 1);
   } finally {
     s3.destroy();
   }

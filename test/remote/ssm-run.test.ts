@@ -1,9 +1,11 @@
 /**
  * Remote runs through SSM, end to end: `backup --host ssm://i-…` and `restore --host ssm://i-… --from-stack
  * … --latest` from the command line, against the SSM stand-in (test/ssm-standin: the "instance" is this
- * machine, its scripts really run) with the S3 target on versitygw carrying the runs' input and output. The
- * seed's Test 1 (backup, list, a valid manifest) and Test 3 (restore into another stack, content equal), with
- * the Redis password checked to be in no SSM command's parameters (which SSM keeps in its history).
+ * machine, its scripts really run) with the S3 target on versitygw carrying the runs' input and output, on
+ * all three stores (the harness's Neo4j and Qdrant, see graph-and-vectors.ts, and a private Redis). The seed's
+ * Test 1 (backup, list, a valid manifest) and Test 3 (restore into another stack whose stores held other data,
+ * content equal), with the passwords checked to be in no SSM command's parameters (which SSM keeps in its
+ * history).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -19,6 +21,8 @@ import type { SsmStandin } from "../ssm-standin/server.ts";
 import { deletePrefix, ensureBucket, rawClient, s3Coordinates } from "../targets/s3-env.ts";
 import { seed, snapshot, startRedis } from "./fixture.ts";
 import type { PrivateRedis } from "./fixture.ts";
+import { COLLECTIONS, assertGraphAndVectors, graphAndVectorEnv, graphAndVectorFingerprint, graphAndVectorFlags, loadGraphAndVectors } from "./graph-and-vectors.ts";
+import { serviceEnv } from "../harness/env.ts";
 
 const INSTANCE = "i-0fedcba9876543210";
 const password = `pw-${randomBytes(12).toString("hex")}`;
@@ -47,8 +51,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function stackFlags(stack: string, redis: PrivateRedis): string[] {
-  return ["--stack", stack, "--target", `s3://${c.bucket}/${prefix}`, "--s3-endpoint", c.endpoint, "--region", "us-east-1", "--skip-neo4j", "--skip-qdrant", "--redis-url", redis.url, "--services-controller", "none"];
+function stackFlags(stack: string, redis: PrivateRedis, command: "backup" | "restore" = "backup"): string[] {
+  return ["--stack", stack, "--target", `s3://${c.bucket}/${prefix}`, "--s3-endpoint", c.endpoint, "--region", "us-east-1", ...graphAndVectorFlags(command), "--redis-url", redis.url, "--services-controller", "none"];
 }
 
 const hostFlags = (): string[] => ["--host", `ssm://${INSTANCE}`, "--host-node", process.execPath, "--host-cache-dir", path.join(dir, "host-cache")];
@@ -56,11 +60,13 @@ const hostFlags = (): string[] => ["--host", `ssm://${INSTANCE}`, "--host-node",
 function cli(args: string[]): Promise<CliResult> {
   return runCli(args, {
     cwd: dir,
-    env: { HOME: dir, REDIS_PASSWORD: password, AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_ENDPOINT_URL_SSM: standin.endpoint, AWS_EC2_METADATA_DISABLED: "true" },
+    env: { HOME: dir, REDIS_PASSWORD: password, ...graphAndVectorEnv(), AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_ENDPOINT_URL_SSM: standin.endpoint, AWS_EC2_METADATA_DISABLED: "true" },
   });
 }
 
-test("backup through SSM to S3: the [n/7] log, list shows it, its manifest is valid; then restore through SSM into another stack, same keys", async () => {
+test("backup through SSM to S3: the [n/7] log, list shows it, its manifest is valid; then restore through SSM into another stack, same graph, points and keys", async () => {
+  await loadGraphAndVectors(41);
+  const backedUp = await graphAndVectorFingerprint();
   const backup = await cli(["backup", ...stackFlags("ssm-src", source), ...hostFlags()]);
   assert.equal(backup.code, 0, backup.stderr + backup.stdout);
   for (let n = 1; n <= 7; n++) assert.match(backup.stdout, new RegExp(`\\[${n}/7\\]`));
@@ -77,7 +83,7 @@ test("backup through SSM to S3: the [n/7] log, list shows it, its manifest is va
   // The seed's Test 1: metadata.json is valid JSON with a checksum for each artifact, all present.
   const s3 = rawClient(c);
   const body = await (await s3.send(new GetObjectCommand({ Bucket: c.bucket, Key: `${prefix}/stacks/ssm-src/${backupId}/metadata.json` }))).Body?.transformToString();
-  const manifest = JSON.parse(body ?? "") as { status?: string; stack_name?: string; databases?: Record<string, { file?: string; checksum_sha256?: string; keys_count?: number }> };
+  const manifest = JSON.parse(body ?? "") as { status?: string; stack_name?: string; databases?: Record<string, { file?: string; checksum_sha256?: string; keys_count?: number; node_count?: number; collections?: Record<string, { file?: string; checksum_sha256?: string; points_count?: number }> }> };
   const text = JSON.stringify(manifest);
   assert.equal(manifest.status, "completed");
   assert.equal(manifest.stack_name, "ssm-src");
@@ -86,20 +92,34 @@ test("backup through SSM to S3: the [n/7] log, list shows it, its manifest is va
   assert.equal(redis?.keys_count, (await snapshot(source)).size);
   const stored = ((await s3.send(new ListObjectsV2Command({ Bucket: c.bucket, Prefix: `${prefix}/stacks/ssm-src/${backupId}/` }))).Contents ?? []).map((o) => o.Key ?? "");
   assert.ok(stored.includes(`${prefix}/stacks/ssm-src/${backupId}/${redis?.file ?? "?"}`), stored.join(", "));
+  const graph = manifest.databases?.neo4j;
+  assert.match(graph?.checksum_sha256 ?? "", /^[0-9a-f]{64}$/);
+  assert.equal(graph?.node_count, backedUp.neo4j?.counts.nodes);
+  assert.ok(stored.includes(`${prefix}/stacks/ssm-src/${backupId}/${graph?.file ?? "?"}`), stored.join(", "));
+  const collections = manifest.databases?.qdrant?.collections ?? {};
+  assert.deepEqual(Object.keys(collections).sort(), [...COLLECTIONS].sort());
+  for (const [name, entry] of Object.entries(collections)) {
+    assert.match(entry.checksum_sha256 ?? "", /^[0-9a-f]{64}$/);
+    assert.equal(entry.points_count, backedUp.qdrant?.counts[`points:${name}`]);
+    assert.ok(stored.includes(`${prefix}/stacks/ssm-src/${backupId}/${entry.file ?? "?"}`), stored.join(", "));
+  }
   assert.ok(!text.includes(password));
 
-  const restore = await cli(["restore", "--latest", "--yes", "--from-stack", "ssm-src", ...stackFlags("ssm-dst", destination), ...hostFlags()]);
+  await loadGraphAndVectors(42, 0.005);
+  const restore = await cli(["restore", "--latest", "--yes", "--from-stack", "ssm-src", ...stackFlags("ssm-dst", destination, "restore"), ...hostFlags()]);
   assert.equal(restore.code, 0, restore.stderr + restore.stdout);
   for (let n = 1; n <= 9; n++) assert.match(restore.stdout, new RegExp(`\\[${n}/9\\]`));
   assert.match(restore.stdout, /The stackvault agent \(sha256 [0-9a-f]{12}\) is already on ssm:\/\//);
   const before = await snapshot(source);
   assert.ok(before.size >= 21, "the dataset is not trivially small");
   assert.deepEqual(await snapshot(destination), before);
+  await assertGraphAndVectors(backedUp, "the graph and the collections are the ones backed up");
 
   // What SSM keeps: no secret in any command, only references to the exchange.
   const sent = standin.requests.filter((r) => r.operation === "SendCommand").map((r) => JSON.stringify(r.body));
   assert.ok(sent.length >= 4, `commands sent: ${sent.length}`);
-  assert.deepEqual(sent.filter((b) => b.includes(password) || b.includes(c.secretAccessKey)), [], "no secret in any command's parameters");
+  const neo4jPassword = serviceEnv("NEO4J_PASSWORD");
+  assert.deepEqual(sent.filter((b) => b.includes(password) || b.includes(neo4jPassword) || b.includes(c.secretAccessKey)), [], "no secret in any command's parameters");
   const exchange = ((await s3.send(new ListObjectsV2Command({ Bucket: c.bucket, Prefix: `${prefix}/exec/` }))).Contents ?? []).map((o) => o.Key);
   assert.deepEqual(exchange, [], "every run's exchange objects were deleted");
 });

@@ -2,11 +2,13 @@
  * The CloudFormation lifecycle end to end: stacks in the AWS emulator (moto: CloudFormation, EC2), the data
  * plane through the harness's loopback sshd (`--host`, which always wins over the host found from the stack,
  * so no connection ever goes to the emulator's made-up addresses), backups in the real S3 server (versitygw),
- * real Redis servers private to this file. The compose steps go through a recording `docker` stand-in
- * (`--docker`), since no Docker engine runs here.
+ * the three stores on the host side: the harness's Neo4j and Qdrant (test/remote/graph-and-vectors.ts: wiped
+ * and loaded by this file) and real Redis servers private to this file. The compose steps go through a
+ * recording `docker` stand-in (`--docker`), since no Docker engine runs here.
  *
  * The seed's Test 2 (destroy with backup; the backup still in S3 after DELETE_COMPLETE; a failing backup leaves
- * the stack in place) and Test 4 (deploy + restore in one command, content compared), plus bad input.
+ * the stack in place) and Test 4 (deploy + restore in one command; every node, relationship, point and key
+ * compared), plus bad input.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -21,6 +23,8 @@ import type { CliResult } from "../cli/run-cli.ts";
 import { motoEndpoint } from "../aws/moto.ts";
 import { hostFlags, seed, snapshot, startRedis } from "../remote/fixture.ts";
 import type { PrivateRedis } from "../remote/fixture.ts";
+import { assertGraphAndVectors, graphAndVectorEnv, graphAndVectorFingerprint, graphAndVectorFlags, loadGraphAndVectors } from "../remote/graph-and-vectors.ts";
+import type { StackFingerprint } from "../fixtures/compare/index.ts";
 import { deletePrefix, ensureBucket, s3Coordinates } from "../targets/s3-env.ts";
 
 const TEMPLATE = fileURLToPath(new URL("../../examples/knowwhere-host.yaml", import.meta.url));
@@ -35,12 +39,16 @@ let source: PrivateRedis;
 let destination: PrivateRedis;
 let docker: { path: string; log: string };
 let cfn: CloudFormationClient;
+/** Graph and collections as Test 2 backs them up. */
+let backedUp: StackFingerprint;
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "sv-stack-"));
   cacheDir = path.join(dir, "host-cache");
   [source, destination] = await Promise.all([startRedis(password), startRedis(password)]);
   await seed(source, "stack");
+  await loadGraphAndVectors(21);
+  backedUp = await graphAndVectorFingerprint();
   await ensureBucket(c);
   docker = await recordingDocker(dir);
   cfn = new CloudFormationClient({ region: REGION, endpoint: motoEndpoint(), credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey } });
@@ -61,6 +69,7 @@ function cli(args: string[]): Promise<CliResult> {
     env: {
       HOME: dir,
       REDIS_PASSWORD: password,
+      ...graphAndVectorEnv(),
       AWS_ENDPOINT_URL: motoEndpoint(),
       AWS_ACCESS_KEY_ID: c.accessKeyId,
       AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
@@ -69,11 +78,11 @@ function cli(args: string[]): Promise<CliResult> {
   });
 }
 
-/** A Redis-only data plane on `redis`, backups in the S3 server, services through the recording docker. */
-function dataFlags(redis: PrivateRedis): string[] {
+/** The data plane of a `command` on the harness's Neo4j and Qdrant and `redis`, backups in the S3 server, services through the recording docker. */
+function dataFlags(redis: PrivateRedis, command: "backup" | "restore"): string[] {
   return [
     "--target", target(), "--s3-endpoint", c.endpoint, "--region", REGION,
-    "--skip-neo4j", "--skip-qdrant", "--redis-url", redis.url,
+    ...graphAndVectorFlags(command), "--redis-url", redis.url,
     "--services-controller", "compose", "--docker", docker.path, "--compose-project", "knowbase",
   ];
 }
@@ -99,7 +108,7 @@ test("Test 2: destroy --backup backs up on the host, deletes the stack, and the 
   assert.equal(await stackStatus(backupStack), "CREATE_COMPLETE");
   const before = await snapshot(source);
 
-  const r = await cli(["stack", "destroy", "--stack", backupStack, "--backup", "--yes", ...dataFlags(source), ...hostFlags(cacheDir)]);
+  const r = await cli(["stack", "destroy", "--stack", backupStack, "--backup", "--yes", ...dataFlags(source, "backup"), ...hostFlags(cacheDir)]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   // What will be deleted is shown first, then the backup's seven steps, then the deletion.
   assert.match(r.stdout, /will be deleted with its \d+ resource\(s\):[\s\S]*AWS::EC2::Instance Host i-[0-9a-f]+/);
@@ -119,6 +128,7 @@ test("Test 2: destroy --backup backs up on the host, deletes the stack, and the 
   const verify = await cli(["verify", "--stack", backupStack, "--latest", "--target", target(), "--s3-endpoint", c.endpoint, "--region", REGION]);
   assert.equal(verify.code, 0, verify.stderr + verify.stdout);
   assert.deepEqual(await snapshot(source), before, "the source was only read");
+  await assertGraphAndVectors(backedUp, "the graph and the collections were only read");
 
   // The worker was stopped for the backup (warm stop) and started again, through the compose controller.
   const calls = await dockerCalls();
@@ -138,13 +148,15 @@ test("Test 4: deploy creates the stack, brings the compose project up, waits for
   await marker.flushall();
   await marker.set("marker", "from before the restore");
   marker.disconnect();
+  // The new stack's graph and collections hold other data, which the restore must replace entirely.
+  await loadGraphAndVectors(22, 0.005);
   await writeFile(docker.log, "");
 
   const r = await cli([
     "stack", "deploy", "--stack", stack, "--region", REGION, "--template", TEMPLATE,
     "--param", "KeyPairName=ops", "--param", `BackupBucket=${c.bucket}`, "--param", "SshCidr=198.51.100.7/32",
     "--compose-dir", composeDir, "--remote-dir", remoteDir, "--restore-from", `${backupStack}/latest`,
-    ...dataFlags(destination), ...hostFlags(cacheDir),
+    ...dataFlags(destination, "restore"), ...hostFlags(cacheDir),
   ]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.equal(await stackStatus(stack), "CREATE_COMPLETE");
@@ -168,8 +180,10 @@ test("Test 4: deploy creates the stack, brings the compose project up, waits for
   assert.ok(listings >= 1);
   assert.ok(calls.slice(stopApp).some((l) => / start app$/.test(l)));
 
-  // Content, not counts: every key with its type, value and expiry, as in the source when it was backed up.
+  // Content, not counts: every node, relationship, schema item and point, and every key with its type, value
+  // and expiry, as in the source when it was backed up.
   assert.deepEqual(await snapshot(destination), await snapshot(source));
+  await assertGraphAndVectors(backedUp, "the graph and the collections are the ones Test 2 backed up");
 
 });
 
@@ -177,7 +191,7 @@ test("a backup that fails leaves the stack in place, and says so", async () => {
   const stack = `Test-Fail-${tag}`;
   await deployBare(stack);
   const broken = { ...destination, url: "redis://127.0.0.1:1" };
-  const r = await cli(["stack", "destroy", "--stack", stack, "--backup", "--yes", ...dataFlags(broken), ...hostFlags(cacheDir)]);
+  const r = await cli(["stack", "destroy", "--stack", stack, "--backup", "--yes", ...dataFlags(broken, "backup"), ...hostFlags(cacheDir)]);
   assert.notEqual(r.code, 0, r.stdout);
   assert.match(r.stdout + r.stderr, new RegExp(`The backup failed: stack ${stack} was NOT deleted`));
   assert.ok(!hasStackTrace(r.stderr), r.stderr);
@@ -193,7 +207,7 @@ test("bad input: unknown stack, no --yes without a terminal, both restore flags,
 
   const stack = `Test-Keep-${tag}`;
   await deployBare(stack);
-  for (const extra of [[], ["--backup", ...dataFlags(source), ...hostFlags(cacheDir)]]) {
+  for (const extra of [[], ["--backup", ...dataFlags(source, "backup"), ...hostFlags(cacheDir)]]) {
     const r = await cli(["stack", "destroy", "--stack", stack, "--region", REGION, ...extra]);
     assert.equal(r.code, 2, r.stderr + r.stdout);
     assert.match(r.stderr, /confirmation needed, and there is no terminal to ask on/);
@@ -208,7 +222,7 @@ test("bad input: unknown stack, no --yes without a terminal, both restore flags,
   const w = destination.client(0);
   await w.set("written-after-deploy", "kept");
   w.disconnect();
-  const again = await cli(["stack", "deploy", "--stack", stack, "--region", REGION, "--template", TEMPLATE, "--param", "SshCidr=198.51.100.8/32", "--restore-from", backupStack, ...dataFlags(destination), ...hostFlags(cacheDir)]);
+  const again = await cli(["stack", "deploy", "--stack", stack, "--region", REGION, "--template", TEMPLATE, "--param", "SshCidr=198.51.100.8/32", "--restore-from", backupStack, ...dataFlags(destination, "restore"), ...hostFlags(cacheDir)]);
   assert.equal(again.code, 2, again.stderr + again.stdout);
   assert.match(again.stdout, /Stack \S+ (updated|unchanged)/);
   assert.match(again.stderr, /confirmation needed, and there is no terminal to ask on/);

@@ -14,7 +14,7 @@ export const bucketInitCommand: CommandSpec = {
   description:
     "Creates the bucket in --region if it does not exist, turns on versioning and default encryption (AES256, or " +
     "aws:kms with --kms-key), blocks public access, adds a bucket policy statement that denies requests without TLS, " +
-    "and applies lifecycle rules for noncurrent versions and stale multipart uploads; writes retention-policy.json " +
+    "and applies lifecycle rules for noncurrent versions, stale multipart uploads and leftovers of SSM runs (exec/, 1 day); writes retention-policy.json " +
     "(the default policy of `prune`, from the retention settings) when the bucket has none. Current backups are not " +
     "expired by age unless --expire-days is given: `prune` applies the retention policy. Idempotent: a second run " +
     "reports \"already configured\" for every setting and only fixes what differs.",
@@ -43,6 +43,7 @@ export const bucketInitCommand: CommandSpec = {
       ...numberOption(options.noncurrentDays, "noncurrentDays"),
       ...numberOption(options.abortUploadDays, "abortMultipartDays"),
       ...numberOption(options.expireDays, "expireCurrentDays"),
+      targetPrefix: targetPrefix(config.target, bucket),
       retentionPolicy: { key: policyKey(config.target, bucket), body: `${JSON.stringify(policyFileFrom(config.retention), null, 2)}\n` },
       signal: ctx.signal,
     });
@@ -63,8 +64,13 @@ export const bucketInitCommand: CommandSpec = {
 
 /** retention-policy.json at the target root: the bucket's, or under the prefix of --target s3://B/prefix. */
 function policyKey(target: string | undefined, bucket: string): string {
-  const prefix = target?.startsWith(`s3://${bucket}/`) === true ? target.slice(`s3://${bucket}/`.length).replace(/\/+$/, "") : "";
+  const prefix = targetPrefix(target, bucket);
   return prefix === "" ? RETENTION_POLICY_KEY : `${prefix}/${RETENTION_POLICY_KEY}`;
+}
+
+/** The prefix of --target s3://B/prefix in bucket B (empty for the bucket's root or another target). */
+function targetPrefix(target: string | undefined, bucket: string): string {
+  return target?.startsWith(`s3://${bucket}/`) === true ? target.slice(`s3://${bucket}/`.length).replace(/\/+$/, "") : "";
 }
 
 function numberOption<K extends string>(value: unknown, key: K): Partial<Record<K, number>> {

@@ -10,12 +10,14 @@
  *   the bucket's existing policy;
  * - lifecycle rules: noncurrent versions expire after N days, incomplete multipart uploads are aborted after N
  *   days; current versions are NOT expired by age unless asked (`expireCurrentDays`), because an age-only rule
- *   deletes every backup of a stack that was left idle: `prune` applies the retention policy instead. Rules of
- *   the bucket that stackvault did not write are kept.
+ *   deletes every backup of a stack that was left idle: `prune` applies the retention policy instead; the SSM
+ *   runs' exchange objects (`<prefix>/exec/`, deleted by the run itself) expire after N days, so that a run
+ *   that crashed leaves nothing for long. Rules of the bucket that stackvault did not write are kept.
  */
 import type * as SdkModule from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { CloudError } from "../../core/errors.ts";
+import { SSM_EXCHANGE_FOLDER } from "../../exec/ssm-exchange.ts";
 import { connectS3 } from "../../targets/s3-client.ts";
 import { awsError, awsErrorName, awsStatus } from "./errors.ts";
 
@@ -33,6 +35,10 @@ export interface BucketInitOptions {
   abortMultipartDays?: number;
   /** Expire current versions under `stacks/` after N days; unset leaves expiry to `prune`. @default undefined */
   expireCurrentDays?: number;
+  /** Prefix of the target in the bucket (`--target s3://B/prefix`), where the SSM exchange folder lives. @default "" */
+  targetPrefix?: string;
+  /** Days after which objects of the SSM exchange (`<targetPrefix>/exec/`) expire (a finished run deletes its own). @default 1 */
+  exchangeDays?: number;
   /** Written at `key` when no object is there (the retention policy file; its content is the caller's). */
   retentionPolicy?: { key: string; body: string };
   signal?: AbortSignal;
@@ -58,6 +64,7 @@ export const LIFECYCLE_RULE_IDS = {
   noncurrent: "stackvault-noncurrent-versions",
   multipart: "stackvault-abort-incomplete-uploads",
   expireCurrent: "stackvault-expire-current-versions",
+  exchange: "stackvault-expire-ssm-exchange",
 } as const;
 
 /** Sid of the policy statement that refuses plain-HTTP access. */
@@ -281,6 +288,8 @@ async function ensureLifecycle(ctx: Ctx): Promise<SettingOutcome> {
   const noncurrentDays = ctx.options.noncurrentDays ?? 7;
   const abortDays = ctx.options.abortMultipartDays ?? 7;
   const expire = ctx.options.expireCurrentDays;
+  const exchangeDays = ctx.options.exchangeDays ?? 1;
+  const exchangePrefix = ssmExchangePrefix(ctx.options.targetPrefix ?? "");
   const out = await readOrAbsent<SdkModule.GetBucketLifecycleConfigurationCommandOutput>(
     ctx,
     new ctx.sdk.GetBucketLifecycleConfigurationCommand({ Bucket: bucket }),
@@ -294,19 +303,26 @@ async function ensureLifecycle(ctx: Ctx): Promise<SettingOutcome> {
     { ID: LIFECYCLE_RULE_IDS.noncurrent, Status: "Enabled", Filter: { Prefix: "" }, NoncurrentVersionExpiration: { NoncurrentDays: noncurrentDays } },
     { ID: LIFECYCLE_RULE_IDS.multipart, Status: "Enabled", Filter: { Prefix: "" }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: abortDays } },
     ...(expire === undefined ? [] : [{ ID: LIFECYCLE_RULE_IDS.expireCurrent, Status: "Enabled" as const, Filter: { Prefix: "stacks/" }, Expiration: { Days: expire } }]),
+    { ID: LIFECYCLE_RULE_IDS.exchange, Status: "Enabled", Filter: { Prefix: exchangePrefix }, Expiration: { Days: exchangeDays } },
   ];
   for (const r of foreign) {
     if (r.Status === "Enabled" && r.Expiration?.Days !== undefined) {
       ctx.notes.push(`Lifecycle rule '${r.ID ?? "(no id)"}' (not stackvault's) expires current objects after ${r.Expiration.Days} days: it may delete backups that prune would keep.`);
     }
   }
-  const detail = `noncurrent versions kept ${noncurrentDays} days, incomplete uploads aborted after ${abortDays} days, ${expire === undefined ? "current versions left to prune" : `current versions under stacks/ expire after ${expire} days`}`;
+  const detail = `noncurrent versions kept ${noncurrentDays} days, incomplete uploads aborted after ${abortDays} days, ${expire === undefined ? "current versions left to prune" : `current versions under stacks/ expire after ${expire} days`}, SSM exchange objects under ${exchangePrefix} expire after ${exchangeDays} day${exchangeDays === 1 ? "" : "s"}`;
   const currentOurs = rules.filter((r) => ours.has(r.ID ?? "")).map(normalizeRule).sort(byId);
   if (sameJson(currentOurs, wanted.map(normalizeRule).sort(byId))) return { setting: "lifecycle", status: "already configured", detail };
   await guarded(`PutBucketLifecycleConfiguration ${bucket}`, signal, () =>
     ctx.call(new ctx.sdk.PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [...foreign, ...wanted] } }), "PutBucketLifecycleConfiguration"),
   );
   return { setting: "lifecycle", status: currentOurs.length === 0 ? "configured" : "updated", detail: `${detail}${foreign.length > 0 ? ` (${foreign.length} other rule${foreign.length === 1 ? "" : "s"} kept)` : ""}` };
+}
+
+/** `exec/`, or `<prefix>/exec/` for a target with a prefix: where SSM runs put their exchange objects. */
+function ssmExchangePrefix(targetPrefix: string): string {
+  const prefix = targetPrefix.replace(/^\/+|\/+$/g, "");
+  return prefix === "" ? `${SSM_EXCHANGE_FOLDER}/` : `${prefix}/${SSM_EXCHANGE_FOLDER}/`;
 }
 
 /** The parts of a rule stackvault decides, in a comparable shape. */

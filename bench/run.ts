@@ -37,7 +37,7 @@ const UNITS: Record<string, (scale: number, repeat: number) => string[]> = {
   qdrant: (scale, repeat) => ["--points", String(Math.max(100, Math.round(24_790 * scale))), "--dim", "384", "--repeat", String(repeat), "--scale", String(scale)],
 };
 const ALL_SCALES_AT_ONCE: Record<string, (scales: number[], repeat: number) => string[]> = {
-  neo4j: (scales, repeat) => ["--scales", scales.join(","), "--repeat", String(repeat), "--replay-sample", "800"],
+  neo4j: (scales, repeat) => ["--scales", scales.join(","), "--repeat", String(repeat), "--replay-limit", "600"],
   stack: (scales) => ["--scales", scales.join(",")],
 };
 const ORDER = ["stack", "neo4j", "qdrant", "redis", "pipeline"];

@@ -8,8 +8,6 @@
  *   node bench/neo4j/child.ts restore       <in.cypher>    stackvault restore of a `cypher` artifact (section from <in>.section.json)
  *   node bench/neo4j/child.ts replay        <in.cypher>    the script statement by statement through the driver, as
  *                                           cypher-shell runs it (auto-commit, or one transaction between :begin and :commit)
- *   node bench/neo4j/child.ts sample        <in.cypher> <out.cypher> <statements>
- *                                           the leading statements of a script (an open :begin is closed)
  *   node bench/neo4j/child.ts counts                       node, relationship and per-label/type counts
  *   node bench/neo4j/child.ts wipe                         empties the database (data and schema)
  *   node bench/neo4j/child.ts load          <scale> [seed] loads the reference graph (test/fixtures/neo4j-data.ts)
@@ -27,7 +25,7 @@ import { createNeo4jEngine } from "../../src/engines/neo4j/index.ts";
 import { splitScript } from "../../src/engines/neo4j/statement-splitter.ts";
 import { generateGraph, loadGraph } from "../../test/fixtures/neo4j-data.ts";
 
-const [mode, file = "", extra, ...args] = process.argv.slice(2);
+const [mode, file = "", extra] = process.argv.slice(2);
 const uri = need("NEO4J_URI");
 const user = process.env.NEO4J_USER ?? "neo4j";
 const password = need("NEO4J_PASSWORD");
@@ -103,28 +101,6 @@ if (mode === "export-cypher") {
     await driver.close();
   }
   result = { statements };
-} else if (mode === "sample") {
-  const max = Number(args[0]);
-  const out = createWriteStream(extra ?? "");
-  let statements = 0;
-  let total = 0;
-  let open = false;
-  for await (const item of splitScript(createReadStream(file, { highWaterMark: 256 * 1024 }))) {
-    if (item.kind === "statement") total++;
-    if (statements >= max) continue;
-    if (item.kind === "command") {
-      if (/^:begin\b/i.test(item.text)) open = true;
-      if (/^:commit\b/i.test(item.text)) open = false;
-      await write(out, item.text);
-    } else if (item.kind === "statement") {
-      await write(out, `${item.text};`);
-      statements++;
-    }
-  }
-  if (open) await write(out, ":commit");
-  out.end();
-  await once(out, "finish");
-  result = { statements, total };
 } else if (mode === "counts") {
   const engine = createNeo4jEngine({ uri, user, password });
   try {

@@ -1,7 +1,7 @@
 /**
  * Benchmark of the Neo4j engine (not a test; run on demand):
  *
- *   scripts/with-node node bench/neo4j/run.ts [--scale 10 | --scales 1,10] [--repeat 2] [--replay-sample 3000] [--seed 1]
+ *   scripts/with-node node bench/neo4j/run.ts [--scale 10 | --scales 1,10] [--repeat 2] [--replay-limit 600] [--seed 1]
  *                                             [--server private|harness] [--heap 2g] [--peer cypher-shell|driver] [--json FILE]
  *
  * On the reference graph of test/fixtures/neo4j-data.ts at scale 1 and at `--scale` (15,420 nodes and 48,320
@@ -9,21 +9,26 @@
  * KnowWhere schema), in one run, alternating the sides `--repeat` times:
  *   - export: stackvault's `cypher` backup (whole engine call, into a file) beside
  *     `CALL apoc.export.cypher.all(null, {stream: true})` consumed through the driver into a file;
- *   - restore into the emptied database: stackvault's restore of its script beside replaying APOC's script
- *     with the real `cypher-shell -f` (Maven Central's org.neo4j:cypher-shell 5.26.0; `--peer driver`
- *     replays it statement by statement through the JavaScript driver instead). When APOC's script has more
- *     than `--replay-sample` statements, only the leading ones are replayed and the time is extrapolated by
- *     statement count (said in the output; the leading statements create nodes, cheaper than the relationship
- *     statements after them, so the extrapolation flatters the peer). cypher-shell runs with `--fail-at-end`:
- *     APOC 5.26 writes the reference graph's property key `` `tick` `` as ``tick`` (its backticks not doubled:
- *     invalid Cypher), so its script has a statement cypher-shell refuses; it is reported with what the replay lost;
+ *   - restore into the emptied database: stackvault's restore of its script beside two replays by the real
+ *     `cypher-shell -f` (Maven Central's org.neo4j:cypher-shell 5.26.0, the program the Neo4j distribution's
+ *     `cypher-shell` launcher runs; bench/neo4j/cypher-shell/pom.xml fetches it, the harness's server jars do
+ *     not include it; `--peer driver` replays statement by statement through the JavaScript driver instead):
+ *       1. APOC's script, after one textual fix: APOC 5.26 writes a name that contains a backtick (the
+ *          graph's property key `` `tick` ``, label ``with`backtick``, type ``ODD `TYPE` NAME``) between
+ *          backticks without doubling the inner ones, which cypher-shell refuses (and a refused statement
+ *          rolls back its whole `:begin … :commit` block); those names, and nothing else, are respelled
+ *          (see replay.ts) and the number of rewrites is printed;
+ *       2. stackvault's own `cypher` script, as is (its promise: plain cypher-shell replays it).
+ *     A replay that passes `--replay-limit` seconds is stopped and its time extrapolated from its rate
+ *     (committed rows per second; row and note say EXTRAPOLATED; see replay.ts for why it flatters the peer);
  *   - peak RSS of stackvault's export and restore at both scales.
  * Every measurement runs in its own process (bench/neo4j/child.ts). After each stackvault restore the
- * per-label and per-type counts must equal the backup's. `--server private` (the default) starts a Neo4j +
+ * per-label and per-type counts must equal the backup's; after a full replay, node and relationship counts
+ * are compared and a loss is reported. `--server private` (the default) starts a Neo4j +
  * APOC of its own like the test harness's, in a temporary folder, and stops it at the end; `--server
  * harness` uses the test services' NEO4J_* coordinates and WIPES that database. Prints /proc/loadavg before
  * every measurement: the machine may be shared, compare rows of one run. The private server gets `--heap`
- * (2 GiB by default: cypher-shell's replay of APOC's script ran the harness's 1 GiB heap out of memory).
+ * (2 GiB by default: cypher-shell's replays ran the harness's 1 GiB heap out of memory).
  * With `--json FILE` it also writes each scale's medians and ratios as bench/common/result.ts documents.
  */
 import { spawnSync } from "node:child_process";
@@ -32,13 +37,14 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { atLeast, atMost, loadAverage, writeResults, type BenchResult, type BenchRow } from "../common/result.ts";
+import { fixApocBackticks, namesOf, replayWithLimit } from "./replay.ts";
 import { startPrivateNeo4j, type PrivateNeo4j } from "./server.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = parseArgs(process.argv.slice(2));
 const bigScale = Number(args["scale"] ?? 10);
 const repeat = Number(args["repeat"] ?? 2);
-const replaySample = Number(args["replay-sample"] ?? 3000);
+const replayLimit = Number(args["replay-limit"] ?? 600);
 const seed = Number(args["seed"] ?? 1);
 const serverKind = args["server"] ?? "private";
 const heap = args["heap"] ?? "2g";
@@ -91,9 +97,8 @@ interface Measured {
   nodes?: number;
   relationships?: number;
   counts?: Record<string, number>;
-  /** A peer's exit status, when it was allowed to fail, and the first line of its error output. */
-  status?: number | null;
-  firstError?: string;
+  /** Rows per second of a replay. */
+  rate?: number;
   note?: string;
 }
 
@@ -108,6 +113,7 @@ async function benchScale(scale: number): Promise<BenchResult> {
   loadavg();
   const loaded = child(["load", String(scale), String(seed)]);
   console.log(`loaded ${loaded.nodes} nodes, ${loaded.relationships} relationships in ${loaded.seconds.toFixed(0)} s (batched UNWIND through the driver)`);
+  const names = await namesOf(coordinates);
   const ours = path.join(work, `stackvault-${scale}.cypher`);
   const theirs = path.join(work, `apoc-${scale}.cypher`);
   const exportRows: Row[] = [];
@@ -128,29 +134,36 @@ async function benchScale(scale: number): Promise<BenchResult> {
       if (counts[key] !== expected[key]) throw new Error(`after the stackvault restore, ${key} is ${counts[key]}, expected ${expected[key]}`);
     }
   }
-  child(["wipe"]);
-  const sample = child(["sample", theirs, path.join(work, "sample.cypher"), String(replaySample)]);
-  const sampled = sample.statements !== undefined && sample.total !== undefined && sample.statements < sample.total ? sample : undefined;
-  const replayFile = sampled ? path.join(work, "sample.cypher") : theirs;
-  loadavg();
-  // --fail-at-end: APOC's script of this graph has statements cypher-shell refuses (see the note of the row);
-  // the replay goes on past them, as an operator would have it, and what they lose is reported.
-  const replay = cypherShell ? peer(["java", "-Xmx1g", "-cp", cypherShell, "org.neo4j.shell.Main", "-a", coordinates.uri, "-u", coordinates.user, "--format", "plain", "--fail-at-end", "-f", replayFile], true) : child(["replay", replayFile]);
-  const peerName = `APOC script replay (${cypherShell ? "cypher-shell -f" : "driver"})`;
-  const refused = replay.status !== undefined && replay.status !== 0 ? `cypher-shell exited with ${replay.status}: ${replay.firstError ?? "no message"}` : undefined;
-  if (sampled && sampled.statements !== undefined && sampled.total !== undefined) {
-    const factor = sampled.total / sampled.statements;
-    console.log(`  ${peerName}: replayed the leading ${sampled.statements} of ${sampled.total} statements in ${replay.seconds.toFixed(1)} s; extrapolated ×${factor.toFixed(2)}`);
-    const note = `extrapolated ×${factor.toFixed(2)} from the leading ${sampled.statements} of ${sampled.total} statements${refused ? `; ${refused}` : ""}`;
-    restoreRows.push({ ...replay, name: `${peerName} extrapolated`, seconds: replay.seconds * factor, cpuSeconds: replay.cpuSeconds * factor, note });
-  } else {
-    const after = child(["counts"]).counts ?? {};
-    const lost = after.nodes !== expected.nodes || after.relationships !== expected.relationships
-      ? `the replay gave ${after.nodes} nodes, ${after.relationships} relationships of ${expected.nodes}, ${expected.relationships}`
-      : undefined;
-    if (lost) console.log(`  ${peerName}: ${lost}`);
-    const note = [refused, lost].filter((x) => x !== undefined).join("; ");
-    restoreRows.push({ ...replay, name: peerName, ...(note ? { note } : {}) });
+  // The peers: APOC's script (its one known escaping bug fixed, see replay.ts) and stackvault's own script,
+  // each replayed into the emptied database by cypher-shell (or the driver), under --replay-limit.
+  const fixed = path.join(work, `apoc-${scale}-fixed.cypher`);
+  const rewrites = await fixApocBackticks(theirs, fixed, names);
+  console.log(`APOC's script: ${rewrites} name(s) with an undoubled backtick rewritten as Cypher spells them (${names.filter((n) => n.includes("`")).join(", ")})`);
+  const totalRows = (expected.nodes ?? 0) + (expected.relationships ?? 0);
+  const tool = cypherShell ? "cypher-shell -f" : "driver";
+  for (const [name, file, note] of [
+    [`APOC script replay (${tool}, backticks fixed)`, fixed, `${rewrites} undoubled backticks of APOC's names doubled before the replay`],
+    [`stackvault script replay (${tool})`, ours, ""],
+  ] as const) {
+    child(["wipe"]);
+    loadavg();
+    const argv = cypherShell
+      ? ["java", "-Xmx1g", "-cp", cypherShell, "org.neo4j.shell.Main", "-a", coordinates.uri, "-u", coordinates.user, "--format", "plain", "--fail-at-end", "-f", file]
+      : [process.execPath, path.join(here, "child.ts"), "replay", file];
+    const replay = await replayWithLimit(argv, childEnv, coordinates, totalRows, replayLimit, path.join(work, "time.txt"));
+    const notes: string[] = note ? [note] : [];
+    if (replay.status !== 0 && replay.status !== null) notes.push(`${argv[0]} exited with ${replay.status}: ${replay.firstError ?? "no message"}`);
+    if (replay.stoppedAfter !== undefined) {
+      notes.push(`EXTRAPOLATED: stopped at the ${replayLimit} s limit (${replay.stoppedAfter.toFixed(0)} s) with ${replay.rows} of ${totalRows} rows committed; ` +
+        `time = ${totalRows} rows ÷ ${replay.rate.toFixed(1)} rows/s`);
+    } else {
+      const after = child(["counts"]).counts ?? {};
+      if (after.nodes !== expected.nodes || after.relationships !== expected.relationships) {
+        notes.push(`the replay gave ${after.nodes} nodes, ${after.relationships} relationships of ${expected.nodes}, ${expected.relationships}`);
+      }
+    }
+    console.log(`  ${name}: ${replay.seconds.toFixed(1)} s, ${replay.rate.toFixed(0)} rows/s${notes.length > 0 ? `; ${notes.join("; ")}` : ""}`);
+    restoreRows.push({ ...replay, name: `${name}${replay.stoppedAfter === undefined ? "" : " extrapolated"}`, rate: replay.rate, ...(notes.length > 0 ? { note: notes.join("; ") } : {}) });
   }
   child(["wipe"]);
 
@@ -160,12 +173,12 @@ async function benchScale(scale: number): Promise<BenchResult> {
   console.log(`median speed stackvault export / APOC stream export: ${exportRatio.toFixed(2)}× (goal ≥ 1×)`);
   console.log(`\nRestore at scale ${scale} (${expected.nodes} nodes, ${expected.relationships} relationships):`);
   table(restoreRows);
-  const peerRow = restoreRows.find((r) => r.name.startsWith("APOC script replay"));
-  const restoreRatio = (peerRow?.seconds ?? 0) / median(restoreRows, "stackvault restore");
-  console.log(`median speed stackvault restore / ${peerRow?.name}: ${restoreRatio.toFixed(1)}× (goal ≥ 10×)`);
+  const ourRestore = median(restoreRows, "stackvault restore");
+  const replays = restoreRows.filter((r) => / script replay /.test(r.name)).map((r) => ({ row: r, ratio: r.seconds / ourRestore }));
+  for (const { row, ratio } of replays) console.log(`speed stackvault restore (median) / ${row.name}: ${ratio.toFixed(1)}× (goal ≥ 10×)`);
   const rss = (rows: Row[], name: string): number => Math.max(...rows.filter((r) => r.name === name).map((r) => r.maxRssKiB)) / 1024;
   summary.push(
-    `scale ${scale}: export ${exportRatio.toFixed(2)}× APOC stream; restore ${restoreRatio.toFixed(1)}× ${peerRow?.name ?? ""}; ` +
+    `scale ${scale}: export ${exportRatio.toFixed(2)}× APOC stream; restore ${replays.map(({ row, ratio }) => `${ratio.toFixed(1)}× ${row.name}`).join(", ")}; ` +
       `peak RSS export ${rss(exportRows, "stackvault export (cypher)").toFixed(0)} MiB, restore ${rss(restoreRows, "stackvault restore").toFixed(0)} MiB`,
   );
   const summarize = (rows: Row[]): BenchRow[] => [...new Set(rows.map((r) => r.name))].map((name) => {
@@ -175,6 +188,7 @@ async function benchScale(scale: number): Promise<BenchResult> {
       name, side: name.startsWith("stackvault") ? "stackvault" : "peer", seconds,
       cpuSeconds: mine.find((r) => r.seconds === seconds)?.cpuSeconds ?? Number.NaN,
       peakRssMiB: Math.max(...mine.map((r) => r.maxRssKiB)) / 1024,
+      ...(mine[0]?.rate === undefined ? {} : { rate: mine[0].rate, unit: "rows/s" }),
       ...(mine[0]?.note ? { note: mine[0].note } : mine.length > 1 ? { note: `median of ${mine.length}` } : {}),
     };
   });
@@ -185,7 +199,7 @@ async function benchScale(scale: number): Promise<BenchResult> {
     rows: [...summarize(exportRows), ...summarize(restoreRows)],
     ratios: [
       atLeast("export speed, stackvault cypher ÷ APOC stream export", exportRatio, 1),
-      atLeast(`restore speed, stackvault ÷ ${peerRow?.name ?? "replay"}${peerRow?.note?.includes("the replay gave") ? " (the replay lost data, so its time is not that of a full restore)" : ""}`, restoreRatio, 10),
+      ...replays.map(({ row, ratio }) => atLeast(`restore speed, stackvault ÷ ${row.name}${row.note?.includes("the replay gave") ? " (the replay lost data, so its time is not that of a full restore)" : ""}`, ratio, 10)),
       atMost("peak RSS of stackvault's export", rss(exportRows, "stackvault export (cypher)"), 256, "MiB"),
       atMost("peak RSS of stackvault's restore", rss(restoreRows, "stackvault restore"), 256, "MiB"),
     ],
@@ -208,22 +222,6 @@ function cypherShellClasspath(): string | undefined {
     rmSync(`${file}.partial`);
   }
   return readFileSync(file, "utf8").trim();
-}
-
-/**
- * Runs a peer command under /usr/bin/time (the password in its environment, never in argv); its error output is
- * passed through. With `mayFail`, a non-zero exit is returned (with the first error line) instead of thrown.
- */
-function peer(argv: string[], mayFail = false): Measured {
-  const timeFile = path.join(work, "time.txt");
-  const started = process.hrtime.bigint();
-  const run = spawnSync("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, ...argv], { stdio: ["ignore", "ignore", "pipe"], env: childEnv, encoding: "utf8", maxBuffer: 1 << 26 });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const errors = (run.stderr ?? "").split("\n").filter((l) => l.trim() !== "" && !l.startsWith("Command exited with non-zero status"));
-  if (errors.length > 0) console.log(errors.slice(0, 12).map((l) => `  ${argv[0]}: ${l.slice(0, 300)}`).join("\n"));
-  if (run.status !== 0 && !mayFail) throw new Error(`${argv[0]} … ${argv.at(-1)} exited with ${run.status}`);
-  const [rss = 0, user = 0, sys = 0] = (readFileSync(timeFile, "utf8").trim().split("\n").at(-1) ?? "").split(" ").map(Number);
-  return { seconds, cpuSeconds: user + sys, maxRssKiB: rss, status: run.status, ...(errors[0] === undefined ? {} : { firstError: errors.find((l) => /error|invalid/i.test(l)) ?? errors[0] }) };
 }
 
 function child(argv: string[]): Measured {

@@ -22,7 +22,8 @@
  *     A replay that passes `--replay-limit` seconds is stopped and its time extrapolated from its rate
  *     (committed rows per second; row and note say EXTRAPOLATED; see replay.ts for why it flatters the peer);
  *   - peak RSS of stackvault's export and restore at both scales.
- * Every measurement runs in its own process (bench/neo4j/child.ts). After each stackvault restore the
+ * Every measurement runs in its own process (bench/neo4j/child.ts), with the V8 flags stackvault's processes
+ * run with (src/core/node-flags.ts). After each stackvault restore the
  * per-label and per-type counts must equal the backup's; after a full replay, node and relationship counts
  * are compared and a loss is reported. `--server private` (the default) starts a Neo4j +
  * APOC of its own like the test harness's, in a temporary folder, and stops it at the end; `--server
@@ -36,6 +37,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { NODE_FLAGS } from "../../src/core/node-flags.ts";
 import { atLeast, atMost, loadAverage, writeResults, type BenchResult, type BenchRow } from "../common/result.ts";
 import { fixApocBackticks, namesOf, replayWithLimit } from "./replay.ts";
 import { startPrivateNeo4j, type PrivateNeo4j } from "./server.ts";
@@ -225,7 +227,7 @@ function cypherShellClasspath(): string | undefined {
 }
 
 function child(argv: string[]): Measured {
-  const run = spawnSync(process.execPath, [path.join(here, "child.ts"), ...argv], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24, env: childEnv });
+  const run = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), ...argv], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24, env: childEnv });
   if (run.status !== 0) throw new Error(`child ${argv[0]} exited with ${run.status}`);
   return JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as Measured;
 }

@@ -22,7 +22,10 @@ export interface LoaderOptions {
   events: Emitter;
   /** Rows per write transaction. @default 20000 */
   rowsPerTransaction?: number;
-  /** Script characters per write transaction (large embeddings). @default 32 MiB */
+  /**
+   * Script characters per write transaction (large embeddings). With two transactions' rows alive at once (one
+   * written, the next parsed), this bounds the loader's heap whatever the graph's size. @default 8 MiB
+   */
   charsPerTransaction?: number;
   /** Fail when the script has no `stackvault:end` trailer (a truncated `stackvault-cypher` script). */
   requireTrailer: boolean;
@@ -42,7 +45,7 @@ export interface LoadResult {
 /** Runs the script's items against the connection's database. */
 export async function loadScript(conn: Neo4jConnection, items: AsyncIterable<ScriptItem>, options: LoaderOptions): Promise<LoadResult> {
   const maxRows = options.rowsPerTransaction ?? 20_000;
-  const maxChars = options.charsPerTransaction ?? 32 * 1024 * 1024;
+  const maxChars = options.charsPerTransaction ?? 8 * 1024 * 1024;
   const result: LoadResult = { statements: 0, rows: 0, transactions: 0 };
   const params: Record<string, unknown> = {};
   const session = conn.session("WRITE");

@@ -1,0 +1,14 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { missingNodeFlags, NODE_FLAGS } from "../../src/core/node-flags.ts";
+
+test("every stackvault V8 flag is missing from a bare node", () => {
+  assert.deepEqual(missingNodeFlags([]), [...NODE_FLAGS]);
+  assert.ok(NODE_FLAGS.includes("--max-semi-space-size=8"));
+});
+
+test("a flag already given on the command line or in NODE_OPTIONS, with any value, is not added again", () => {
+  assert.deepEqual(missingNodeFlags(["--import", "x.mjs", "--max-semi-space-size=2"]), []);
+  assert.deepEqual(missingNodeFlags([], "--enable-source-maps --max-semi-space-size=16"), []);
+  assert.deepEqual(missingNodeFlags(["--max-semi-space-size-other"], "--stack-size=100"), [...NODE_FLAGS]);
+});

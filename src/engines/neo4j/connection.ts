@@ -103,7 +103,10 @@ export class Neo4jConnection {
       });
     }
     if (code === "Neo.ClientError.Database.DatabaseNotFound") {
-      return new EngineError(`Neo4j at ${this.uri} has no database named '${this.database}'.`, { cause: err });
+      return new EngineError(`Neo4j at ${this.uri} has no database named '${this.database}'.`, {
+        cause: err,
+        hint: "Set --neo4j-database (neo4j.database) to one that SHOW DATABASES lists; Community Edition has one user database, 'neo4j'.",
+      });
     }
     return new EngineError(`Neo4j at ${this.uri} failed: ${message}${code ? ` (${code})` : ""}`, { cause: err });
   }

@@ -147,6 +147,10 @@ class Neo4jEngine implements Engine {
         hint: "Restore into an empty database, or let the restore purge it (confirm with --yes).",
       });
     }
+    const from = section.details.database;
+    if (typeof from === "string" && from !== this.conn.database) {
+      ctx.events.warn(`Neo4j: the backup of database '${from}' is restored into database '${this.conn.database}' (the configured neo4j.database).`);
+    }
     if (this.options.preverify ?? true) await drainAndCheck(await ctx.readArtifact(name), method !== "dump");
     if (method === "dump") {
       await loadDatabase(this.dumpOptions(), this.conn.database, await ctx.readArtifact(name), ctx.signal);

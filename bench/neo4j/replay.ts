@@ -35,8 +35,10 @@ export interface Replayed {
   rows: number;
   /** Rows per second: committed rows ÷ the time they were last seen to grow. */
   rate: number;
-  /** Set when the replay was stopped at the limit: seconds measured before the stop. */
+  /** Set when the replay was stopped at the limit, or the server died: seconds measured until then. */
   stoppedAfter?: number;
+  /** The server stopped answering during the replay (it does not come back: nothing more can be measured). */
+  serverDied: boolean;
 }
 
 /**
@@ -73,15 +75,18 @@ export async function replayWithLimit(argv: string[], env: NodeJS.ProcessEnv, db
     }
     const [code] = await exited;
     const seconds = elapsed();
-    const rows = await committedRows(driver);
-    if (rows > last.rows) last = { rows, at: seconds };
+    const rows = await committedRows(driver).catch(() => undefined);
+    if (rows !== undefined && rows > last.rows) last = { rows, at: seconds };
+    // The server gone (cypher-shell's replays ran its heap out of memory): the rate up to then is all there is.
+    const serverDied = rows === undefined;
+    if (serverDied) stoppedAfter = seconds;
     const errors = stderr.split("\n").filter((l) => l.trim() !== "" && !/^Command (exited with non-zero status|terminated by signal)/.test(l));
     if (errors.length > 0) console.log(errors.slice(0, 12).map((l) => `  ${argv[0]}: ${l.slice(0, 300)}`).join("\n"));
     const [rss = 0, user = 0, sys = 0] = (readFileSync(timeFile, { encoding: "utf8", flag: "a+" }).trim().split("\n").at(-1) ?? "").split(" ").map(Number);
     const rate = last.at > 0 ? last.rows / last.at : 0;
     return {
       seconds: stoppedAfter === undefined ? seconds : rate > 0 ? totalRows / rate : Number.POSITIVE_INFINITY,
-      cpuSeconds: user + sys, maxRssKiB: rss, status: stoppedAfter === undefined ? code : null, rows, rate,
+      cpuSeconds: user + sys, maxRssKiB: rss, status: stoppedAfter === undefined ? code : null, rows: last.rows, rate, serverDied,
       ...(stoppedAfter === undefined ? {} : { stoppedAfter }),
       ...(errors[0] === undefined ? {} : { firstError: errors.find((l) => /error|invalid/i.test(l)) ?? errors[0] }),
     };

@@ -67,10 +67,11 @@ const childEnv = { ...process.env, NEO4J_URI: coordinates.uri, NEO4J_USER: coord
 const peerKind = args["peer"] ?? "cypher-shell";
 const cypherShell = peerKind === "cypher-shell" ? cypherShellClasspath() : undefined;
 const summary: string[] = [];
+let serverGone = false;
 const results: BenchResult[] = [];
 try {
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB; peer: ${cypherShell ? "cypher-shell 5.26.0 (java)" : "statement-by-statement driver replay"}`);
-  for (const scale of scales) results.push(await benchScale(scale));
+  for (const scale of scales) if (!serverGone) results.push(await benchScale(scale));
   const first = results[0];
   const last = results.at(-1);
   if (first && last && first !== last) {
@@ -143,10 +144,12 @@ async function benchScale(scale: number): Promise<BenchResult> {
   console.log(`APOC's script: ${rewrites} name(s) with an undoubled backtick rewritten as Cypher spells them (${names.filter((n) => n.includes("`")).join(", ")})`);
   const totalRows = (expected.nodes ?? 0) + (expected.relationships ?? 0);
   const tool = cypherShell ? "cypher-shell -f" : "driver";
+  let serverAlive = true;
   for (const [name, file, note] of [
     [`APOC script replay (${tool}, backticks fixed)`, fixed, `${rewrites} undoubled backticks of APOC's names doubled before the replay`],
     [`stackvault script replay (${tool})`, ours, ""],
   ] as const) {
+    if (!serverAlive) break;
     child(["wipe"]);
     loadavg();
     const argv = cypherShell
@@ -155,7 +158,11 @@ async function benchScale(scale: number): Promise<BenchResult> {
     const replay = await replayWithLimit(argv, childEnv, coordinates, totalRows, replayLimit, path.join(work, "time.txt"));
     const notes: string[] = note ? [note] : [];
     if (replay.status !== 0 && replay.status !== null) notes.push(`${argv[0]} exited with ${replay.status}: ${replay.firstError ?? "no message"}`);
-    if (replay.stoppedAfter !== undefined) {
+    if (replay.serverDied) {
+      notes.push(`EXTRAPOLATED: the Neo4j server (heap ${heap}) died during the replay after ${replay.stoppedAfter?.toFixed(0)} s ` +
+        `(its log says why; -XX:+ExitOnOutOfMemoryError) with ${replay.rows} of ${totalRows} rows committed; time = ${totalRows} rows ÷ ${replay.rate.toFixed(1)} rows/s`);
+      serverAlive = false;
+    } else if (replay.stoppedAfter !== undefined) {
       notes.push(`EXTRAPOLATED: stopped at the ${replayLimit} s limit (${replay.stoppedAfter.toFixed(0)} s) with ${replay.rows} of ${totalRows} rows committed; ` +
         `time = ${totalRows} rows ÷ ${replay.rate.toFixed(1)} rows/s`);
     } else {
@@ -167,8 +174,9 @@ async function benchScale(scale: number): Promise<BenchResult> {
     console.log(`  ${name}: ${replay.seconds.toFixed(1)} s, ${replay.rate.toFixed(0)} rows/s${notes.length > 0 ? `; ${notes.join("; ")}` : ""}`);
     restoreRows.push({ ...replay, name: `${name}${replay.stoppedAfter === undefined ? "" : " extrapolated"}`, rate: replay.rate, ...(notes.length > 0 ? { note: notes.join("; ") } : {}) });
   }
-  child(["wipe"]);
-
+  // A server that died cannot be wiped, nor measure another scale: this scale is reported, the next ones not.
+  if (serverAlive) child(["wipe"]);
+  else serverGone = true;
   console.log(`\nExport at scale ${scale} (stackvault script ${mib(statSync(ours).size).toFixed(1)} MiB, APOC script ${mib(statSync(theirs).size).toFixed(1)} MiB):`);
   table(exportRows);
   const exportRatio = median(exportRows, "APOC stream export") / median(exportRows, "stackvault export (cypher)");

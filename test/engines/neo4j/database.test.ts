@@ -30,8 +30,8 @@ describe("neo4j engine: the configured database (real server)", { concurrency: 1
     const engine = createNeo4jEngine({ ...neo4jEnv(), database: "knowbase" });
     const store = new MemoryStore();
     try {
-      for (const attempt of [engine.inspect({ signal }), engine.backup(store.backupContext())]) {
-        await assert.rejects(attempt, (err: Error) => {
+      for (const attempt of [() => engine.inspect({ signal }), () => engine.backup(store.backupContext())]) {
+        await assert.rejects(attempt(), (err: Error) => {
           assert.ok(err instanceof EngineError, String(err));
           assert.match(err.message, /has no database named 'knowbase'/);
           assert.match(String((err as EngineError).hint), /--neo4j-database/);

@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { NODE_FLAGS } from "../../src/core/node-flags.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { sshExecutor } from "../../src/exec/ssh.ts";
 import { runRemoteCommand } from "../../src/remote/operator.ts";
@@ -50,7 +51,7 @@ test("no Node.js 22 on the host: the agent runs in node:22 on the compose networ
 
   const argv = (await readFile(record, "utf8")).split("\0").slice(0, -1);
   const bundle = (await readdir(path.join(dir, "host-cache"))).find((f) => f.endsWith(".mjs"));
-  assert.deepEqual(argv, ["run", "--rm", "-i", "--init", "--network", "knowbase_default", "--volume", `${path.join(dir, "host-cache", bundle ?? "?")}:/stackvault/agent.mjs:ro`, "node:22", "node", "/stackvault/agent.mjs", "agent", "run", "--json"]);
+  assert.deepEqual(argv, ["run", "--rm", "-i", "--init", "--network", "knowbase_default", "--volume", `${path.join(dir, "host-cache", bundle ?? "?")}:/stackvault/agent.mjs:ro`, "node:22", "node", ...NODE_FLAGS, "/stackvault/agent.mjs", "agent", "run", "--json"]);
   assert.ok(!argv.join(" ").includes(password), "the secret is not in docker's argv");
 
   const manifests = await readdir(path.join(dir, "backups", "stacks", "container-src"));
@@ -89,13 +90,14 @@ async function standIns(): Promise<{ oldNode: string; docker: string; record: st
   await chmod(oldNode, 0o755);
   const record = path.join(dir, "docker-argv");
   const docker = path.join(dir, "docker");
-  // Records argv (NUL-separated), then does what `docker run … --volume SRC:DST:ro IMAGE node DST ARGS` would.
+  // Records argv (NUL-separated), then does what `docker run … --volume SRC:DST:ro IMAGE node [FLAGS] DST ARGS` would.
   await writeFile(docker, [
     "#!/bin/sh",
     `for a in "$@"; do printf '%s\\0' "$a"; done > '${record}'`,
     'src=""; while [ $# -gt 0 ]; do case "$1" in --volume) src="${2%%:*}"; shift 2;; node:22) shift; break;; *) shift;; esac; done',
-    '[ "$1" = node ] || exit 125; shift; shift',
-    `exec '${process.execPath}' "$src" "$@"`,
+    // Node's own flags (those before the bundle's path) go to node, as in the image.
+    '[ "$1" = node ] || exit 125; shift; flags=""; while [ "${1#--}" != "$1" ]; do flags="$flags $1"; shift; done; shift',
+    `exec '${process.execPath}' $flags "$src" "$@"`,
   ].join("\n"));
   await chmod(docker, 0o755);
   return { oldNode, docker, record };

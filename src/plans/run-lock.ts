@@ -18,9 +18,8 @@ export interface PlanServices {
 }
 
 /**
- * Stops those of `services` that run and registers their restart as the `services` clean-up, which clears
- * the list again. Each service is recorded in the lock just before it is stopped, so a crash leaves exactly
- * the services this run stopped for the next run to start, never one the operator had left stopped.
+ * Stops `services` (recording them in the lock first, so a crash leaves the list for the next run) and
+ * registers their restart as the `services` clean-up, which clears the list again.
  */
 export async function stopServices(services: PlanServices | undefined, lock: RunLock, cleanups: Cleanups, events: Emitter, stoppedNote: string): Promise<void> {
   if (!services || services.names.length === 0) {
@@ -28,21 +27,14 @@ export async function stopServices(services: PlanServices | undefined, lock: Run
     return;
   }
   const { controller, names, stopTimeoutMs } = services;
-  const stopped: string[] = [];
-  const beforeStop = async (name: string): Promise<void> => {
-    stopped.push(name);
-    await lock.held.setStoppedServices([...stopped]);
-  };
-  const restart = await controller.stop(names, { signal: lock.signal, beforeStop, ...(stopTimeoutMs === undefined ? {} : { timeoutMs: stopTimeoutMs }) });
+  await lock.held.setStoppedServices([...names]);
+  const restart = await controller.stop(names, { signal: lock.signal, ...(stopTimeoutMs === undefined ? {} : { timeoutMs: stopTimeoutMs }) });
   cleanups.add("services", async () => {
     await restart();
-    if (stopped.length === 0) return;
     await lock.held.setStoppedServices([]);
-    events.ok(`Restarted: ${stopped.join(", ")}`);
+    events.ok(`Restarted: ${names.join(", ")}`);
   });
-  const idle = names.filter((n) => !stopped.includes(n));
-  if (stopped.length > 0) events.ok(`${stoppedNote}: ${stopped.join(", ")}`);
-  if (idle.length > 0) events.ok(`Not running, left alone: ${idle.join(", ")}`);
+  events.ok(`${stoppedNote}: ${names.join(", ")}`);
 }
 
 export interface LockSettings {

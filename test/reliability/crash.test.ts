@@ -64,7 +64,7 @@ test(`kill -9 at ${POINTS} points of backup and ${POINTS} of restore: latest sta
     assert.equal(last.code, 0, last.stderr);
     assert.deepEqual(recoveryProblems(last, stale), []);
     assert.equal(await readLock(target, STACK), undefined, "the lock is released");
-    assert.ok(await stack.workerRunning(), "the worker runs after the last backup");
+    assert.ok(await stack.workerRunning(), `the worker runs after the last backup (its log: ${await stack.workerLogTail()}; the run: ${eventTail(last)})`);
     const verify = await runCli(["verify", "--latest", "--stack", STACK, "--target", url], { cwd: stack.dir });
     assert.equal(verify.code, 0, verify.stderr);
 
@@ -101,7 +101,7 @@ test(`kill -9 at ${POINTS} points of backup and ${POINTS} of restore: latest sta
     assert.equal(final.code, 0, final.stderr);
     assert.deepEqual(recoveryProblems(final, staleAtEnd), []);
     assert.deepEqual(differences(source, await stack.fingerprint()), [], "the last restore gives back the source content");
-    assert.ok(await stack.workerRunning(), "the worker runs after the last restore");
+    assert.ok(await stack.workerRunning(), `the worker runs after the last restore (its log: ${await stack.workerLogTail()}; the run: ${eventTail(final)})`);
     assert.equal(await readLock(target, STACK), undefined);
   } finally {
     tally.print();
@@ -119,6 +119,11 @@ async function latestId(target: Target): Promise<string> {
   const latest = await readLatest(target, STACK);
   assert.ok(latest, "latest is present");
   return latest.pointer.backup_id;
+}
+
+/** The last messages of a run, for a failure message. */
+function eventTail(run: RunOutcome): string {
+  return run.events.slice(-40).map((e) => e.message ?? e.title ?? e.type).join(" | ");
 }
 
 /** Empty when the backup verifies, else what is wrong. */

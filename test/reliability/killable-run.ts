@@ -136,5 +136,6 @@ export class FaultTally {
 
   print(): void {
     console.log(`reliability ${JSON.stringify({ test: this.name, faultsTried: this.tried, survived: this.survived, dataLost: this.dataLost })}`);
+    for (const problem of this.problems) console.log(`  problem: ${problem}`);
   }
 }

@@ -4,9 +4,8 @@
  * decompressed bytes too (`verify --deep`) is the restore pipeline's `openVerifiedStream`, composed by plans.
  */
 import { createHash } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
-import { IntegrityError, PreconditionFailedError, TargetError, throwIfAborted } from "../core/errors.ts";
-import type { Target } from "../targets/target.ts";
+import { IntegrityError, throwIfAborted } from "../core/errors.ts";
+import { readWhole, type Target } from "../targets/target.ts";
 import { joinKey, manifestArtifacts, type ListedArtifact } from "./artifacts.ts";
 import type { Manifest } from "./schema.ts";
 
@@ -150,34 +149,21 @@ async function checkOne(
   return { ...entry, key, status, actualSize: bytes, actualSha256 };
 }
 
-/** Reads of an artifact's body, the first included, when it is cut off part-way. */
-const READ_ATTEMPTS = 3;
-
 /**
- * Size and sha256 of an object's body. A body cut off part-way (a reset or truncated response: a
- * `TargetError`) is read again from the start after a short pause, up to {@link READ_ATTEMPTS} reads, so one
- * broken connection does not fail a backup that was stored whole; the request itself is retried by the target.
+ * Size and sha256 of an object's body. A body cut off part-way is read again from the start ({@link readWhole}),
+ * so one broken connection does not fail a backup that was stored whole.
  */
-async function hashObject(target: Target, key: string, signal: AbortSignal, progress: (bytes: number) => void): Promise<{ bytes: number; actualSha256: string }> {
-  for (let attempt = 1; ; attempt++) {
+function hashObject(target: Target, key: string, signal: AbortSignal, progress: (bytes: number) => void): Promise<{ bytes: number; actualSha256: string }> {
+  return readWhole(target, key, { signal }, async (body) => {
     const hash = createHash("sha256");
     let bytes = 0;
-    const stream = await target.get(key, { signal });
-    try {
-      for await (const chunk of stream) {
-        hash.update(chunk as Buffer);
-        bytes += (chunk as Buffer).length;
-        progress(bytes);
-      }
-      return { bytes, actualSha256: hash.digest("hex") };
-    } catch (err) {
-      stream.destroy();
-      const cut = err instanceof TargetError && !(err instanceof PreconditionFailedError);
-      if (!cut || attempt >= READ_ATTEMPTS || signal.aborted) throw err;
+    for await (const chunk of body) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+      progress(bytes);
     }
-    await sleep(100 * 2 ** attempt, undefined, { signal }).catch(() => undefined);
-    throwIfAborted(signal);
-  }
+    return { bytes, actualSha256: hash.digest("hex") };
+  });
 }
 
 function describe(c: ArtifactCheck): string {

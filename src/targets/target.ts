@@ -125,37 +125,26 @@ export async function* listAll(
   } while (token !== undefined);
 }
 
-/** Options of {@link getBytes}. */
-export interface GetBytesOptions extends GetOptions {
+/** Options of {@link readWhole}. */
+export interface ReadWholeOptions extends GetOptions {
   /** Reads of the body, the first included, when it is cut off part-way. @default 3 */
   attempts?: number;
-  /** The largest body accepted; a bigger one rejects with `tooLarge()`'s error. @default no limit */
-  maxBytes?: number;
-  /** The error for a body larger than `maxBytes`. @default an IntegrityError naming the key */
-  tooLarge?: () => Error;
 }
 
 /**
- * Reads a whole (small) object into memory. Use only for manifests, pointers and locks: memory holds the
- * whole object (at most `maxBytes`). A body cut off part-way (a reset or truncated response: the stream fails
- * with a `TargetError`) is read again from the start, after a short pause, up to `attempts` reads; the
- * request itself is retried by the target (the S3 SDK's strategy), so only the body is retried here.
+ * Reads an object's body from start to end with `consume`, which gets a fresh stream on each read and builds
+ * its result from nothing. A body cut off part-way (a reset or truncated response: the stream fails with a
+ * `TargetError`) is read again from the start, after a short pause, up to `attempts` reads; the request itself
+ * is retried by the target (the S3 SDK's strategy), so only the body is retried here.
  * @throws NotFoundError when no object exists at `key`; the last `TargetError` when every read was cut;
- * CancelledError when `signal` aborts.
+ * CancelledError when `signal` aborts; whatever else `consume` throws, at once.
  */
-export async function getBytes(target: Target, key: string, options: GetBytesOptions = {}): Promise<Buffer> {
-  const { attempts = 3, maxBytes, tooLarge, ...get } = options;
+export async function readWhole<T>(target: Target, key: string, options: ReadWholeOptions, consume: (body: Readable) => Promise<T>): Promise<T> {
+  const { attempts = 3, ...get } = options;
   for (let attempt = 1; ; attempt++) {
     const stream = await target.get(key, get);
-    const chunks: Buffer[] = [];
-    let size = 0;
     try {
-      for await (const chunk of stream) {
-        size += (chunk as Buffer).length;
-        if (maxBytes !== undefined && size > maxBytes) throw tooLarge?.() ?? new IntegrityError(`${key} on ${target.location} is larger than ${maxBytes} bytes.`);
-        chunks.push(chunk as Buffer);
-      }
-      return Buffer.concat(chunks);
+      return await consume(stream);
     } catch (err) {
       stream.destroy();
       const cut = err instanceof TargetError && !(err instanceof PreconditionFailedError);
@@ -164,4 +153,32 @@ export async function getBytes(target: Target, key: string, options: GetBytesOpt
     await sleep(100 * 2 ** attempt, undefined, get.signal ? { signal: get.signal } : {}).catch(() => undefined);
     throwIfAborted(get.signal);
   }
+}
+
+/** Options of {@link getBytes}. */
+export interface GetBytesOptions extends ReadWholeOptions {
+  /** The largest body accepted; a bigger one rejects with `tooLarge()`'s error. @default no limit */
+  maxBytes?: number;
+  /** The error for a body larger than `maxBytes`. @default an IntegrityError naming the key */
+  tooLarge?: () => Error;
+}
+
+/**
+ * Reads a whole (small) object into memory. Use only for manifests, pointers and locks: memory holds the
+ * whole object (at most `maxBytes`). A body cut off part-way is read again ({@link readWhole}).
+ * @throws NotFoundError when no object exists at `key`; the last `TargetError` when every read was cut;
+ * CancelledError when `signal` aborts.
+ */
+export async function getBytes(target: Target, key: string, options: GetBytesOptions = {}): Promise<Buffer> {
+  const { maxBytes, tooLarge, ...read } = options;
+  return readWhole(target, key, read, async (body) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += (chunk as Buffer).length;
+      if (maxBytes !== undefined && size > maxBytes) throw tooLarge?.() ?? new IntegrityError(`${key} on ${target.location} is larger than ${maxBytes} bytes.`);
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  });
 }

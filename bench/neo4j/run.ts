@@ -38,12 +38,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { NODE_FLAGS } from "../../src/core/node-flags.ts";
+import { optionArgs } from "../common/args.ts";
 import { atLeast, atMost, loadAverage, writeResults, type BenchResult, type BenchRow } from "../common/result.ts";
 import { fixApocBackticks, namesOf, replayWithLimit } from "./replay.ts";
 import { startPrivateNeo4j, type PrivateNeo4j } from "./server.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = parseArgs(process.argv.slice(2));
+const args = optionArgs(process.argv.slice(2));
 const bigScale = Number(args["scale"] ?? 10);
 const repeat = Number(args["repeat"] ?? 2);
 const replayLimit = Number(args["replay-limit"] ?? 600);
@@ -265,13 +266,4 @@ function need(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} must be set (source .cache/services/env), or use --server private`);
   return value;
-}
-
-function parseArgs(argv: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? "";
-    if (a.startsWith("--")) out[a.slice(2)] = argv[++i] ?? "";
-  }
-  return out;
 }

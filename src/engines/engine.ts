@@ -69,6 +69,11 @@ export interface RestoreContext {
    * inside `restore()`, which the plan calls after every artifact was verified.
    */
   purge?: boolean;
+  /**
+   * True when every artifact of this restore was re-hashed against the manifest earlier in the same run (the
+   * plan's preflight). An engine may then skip a pass of its own that only guards against damaged bytes.
+   */
+  verified?: boolean;
 }
 
 /** The engine's part of the manifest. Engines add their own detail fields under `details`. */

@@ -112,7 +112,7 @@ export async function runRestore(options: RestorePlanOptions): Promise<RestoreRe
         continue;
       }
       const readArtifact = artifactReader(item.section.artifacts, { target, stack: fromStack, backupId, signal });
-      const outcome = await item.engine.restore(item.section, { signal, events, readArtifact, purge: true });
+      const outcome = await item.engine.restore(item.section, { signal, events, readArtifact, purge: true, verified: true });
       if (outcome?.expectedCounts) expected.set(name, { ...item.section.counts, ...outcome.expectedCounts });
       events.ok(`${name} restored`);
     }

@@ -1,19 +1,22 @@
 /**
  * The Redis engine (issue "Redis engine"): backup streams a point-in-time RDB fetched over the replication
- * protocol (no SAVE, nothing written on the server with diskless sync); restore loads it live with pipelined
- * `RESTORE … ABSTTL` after verifying the whole file (or, in the file mode, replaces the RDB on the host and
- * restarts Redis), then cleans RQ's state of workers that no longer exist.
+ * protocol (no SAVE, nothing written on the server with diskless sync), parsed and checked (CRC-64) as it
+ * passes, and records the snapshot's own key counts; restore loads it live with pipelined `RESTORE … ABSTTL`
+ * (or, in the file mode, replaces the RDB on the host and restarts Redis), then cleans RQ's state of workers
+ * that no longer exist. A live restore checks the whole file before it flushes anything, unless the backup
+ * checked it when taken and this run re-hashed the artifact against the manifest (the plan's preflight).
  *
  * A database selection (`dbs`) keeps the RDB whole as Redis sent it (its CRC-64 intact, readable by any Redis
  * tool); the selection is recorded in the manifest, counts cover only the selected databases, and a live
  * restore loads only them.
  */
 import { readFileSync } from "node:fs";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { ConfigError, EngineError, IntegrityError } from "../../core/errors.ts";
 import type { BackupContext, Engine, EngineInspection, EngineSection, RestoreContext, RestoreOutcome } from "../engine.ts";
 import { commandClient, connectionFailure, connectionHint, parseRedisUrl, type RedisConnectionOptions } from "./connection.ts";
 import { type RedisHostAccess, fileRestore } from "./file-restore.ts";
+import { RDB_CHECK, checkInPassing } from "./check-in-passing.ts";
 import { liveRestore } from "./live-restore.ts";
 import { fetchRdb } from "./replication.ts";
 import { type StartedJobPolicy, recoverRq, rqCounts } from "./rq.ts";
@@ -45,6 +48,11 @@ export function createRedisEngine(options: RedisEngineOptions): Engine {
 }
 
 // --- internal ---
+
+/** The databases of `keys:db<n>` counts. */
+function countedDbs(counts: Record<string, number>): number[] {
+  return Object.keys(counts).filter((key) => key.startsWith("keys:db")).map((key) => Number(key.slice("keys:db".length)));
+}
 
 function sum(counts: Record<string, number>): number {
   return Object.values(counts).reduce((a, b) => a + b, 0);
@@ -88,31 +96,24 @@ class RedisEngine implements Engine {
       rq: await this.rqByDb(Object.keys(await keyspaceCounts(client, this.options.dbs))),
     }));
     const fetch = await fetchRdb(this.connection, ctx.signal);
-    let rdbVersion = 0;
-    const source = Readable.from(
-      (async function* () {
-        let head = Buffer.alloc(0);
-        for await (const chunk of fetch.stream as AsyncIterable<Buffer>) {
-          if (head.length < 9) {
-            head = Buffer.concat([head, chunk.subarray(0, 9)]);
-            const magic = head.subarray(0, 9).toString("latin1");
-            if (/^REDIS\d{4}$/.test(magic)) rdbVersion = Number(magic.slice(5));
-          }
-          yield chunk;
-        }
-      })(),
-      { objectMode: false },
-    );
+    const checked = checkInPassing(fetch.stream as AsyncIterable<Buffer>, ctx.signal);
     const started = Date.now();
-    const record = await ctx.writeArtifact({ name: RDB_ARTIFACT, compression: "zstd" }, source);
-    ctx.events.ok(`Redis RDB fetched over ${fetch.protocol.toUpperCase()} (${fetch.framing}): ${record.rawBytes} bytes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    if (rdbVersion === 0) throw new IntegrityError("The payload Redis sent does not start with an RDB header.");
+    const record = await ctx.writeArtifact({ name: RDB_ARTIFACT, compression: "zstd" }, checked.stream);
+    const rdb = await checked.result;
+    ctx.events.ok(`Redis RDB fetched over ${fetch.protocol.toUpperCase()} (${fetch.framing}) and checked: ${record.rawBytes} bytes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    // The counts are those of the snapshot itself: a write between INFO and the fork is not a mismatch later.
+    const snapshot: Record<string, number> = {};
+    for (const [db, content] of rdb.dbs) if (this.options.dbs === undefined || this.options.dbs.includes(db)) snapshot[`keys:db${db}`] = content.keys;
+    for (const db of this.options.dbs ?? []) snapshot[`keys:db${db}`] ??= 0;
+    for (const key of new Set([...Object.keys(counts), ...Object.keys(snapshot)])) {
+      if (counts[key] !== snapshot[key]) ctx.events.warn(`Redis database ${key.slice("keys:db".length)} changed while the backup started: ${counts[key] ?? 0} keys before, ${snapshot[key] ?? 0} in the point-in-time RDB (recorded)`);
+    }
     return {
       engine: "redis",
       version,
       artifacts: [record],
-      counts,
-      details: { rdbVersion, dbs: this.options.dbs ?? null, protocol: fetch.protocol, framing: fetch.framing, rq },
+      counts: snapshot,
+      details: { rdbVersion: rdb.rdbVersion, rdbCheck: RDB_CHECK, dbs: this.options.dbs ?? null, protocol: fetch.protocol, framing: fetch.framing, rq },
     };
   }
 
@@ -143,7 +144,8 @@ class RedisEngine implements Engine {
       ({ restored, expiredByDb } = result);
       ctx.events.ok(`Redis: ${sum(restored)} keys loaded from ${result.path}${sum(expiredByDb) > 0 ? `, ${sum(expiredByDb)} expired meanwhile` : ""}`);
     } else {
-      const result = await liveRestore({ connection: this.connection, open, purge: ctx.purge === true, signal: ctx.signal, events: ctx.events, ...(dbs === undefined ? {} : { dbs }) });
+      const checked = ctx.verified === true && section.details.rdbCheck === RDB_CHECK ? { rdbVersion: Number(section.details.rdbVersion), dbs: countedDbs(section.counts) } : undefined;
+      const result = await liveRestore({ connection: this.connection, open, purge: ctx.purge === true, signal: ctx.signal, events: ctx.events, ...(dbs === undefined ? {} : { dbs }), ...(checked === undefined ? {} : { checked }) });
       ({ restored, expiredByDb } = result);
       ctx.events.ok(`Redis: ${sum(restored)} keys restored live${result.expired > 0 ? `, ${result.expired} skipped as expired` : ""}`);
     }

@@ -3,10 +3,15 @@
  * batches with bounded bytes in flight, one connection per database. Two passes over the artifact: the first
  * parses it whole and checks the CRC-64, the versions and the types without changing anything; only then are
  * the databases flushed and the second pass loads them. Keys whose absolute expiry has passed are skipped.
+ *
+ * The first pass is skipped when the caller vouches for the bytes ({@link LiveRestoreOptions.checked}): the
+ * backup parsed this RDB to its end as Redis sent it, and this run re-hashed the artifact against the manifest
+ * before the restore began. The load pass still parses every record, so a malformed file fails it all the same,
+ * only after the flush.
  */
 import type { Readable } from "node:stream";
 import type { Redis } from "ioredis";
-import { EngineError } from "../../core/errors.ts";
+import { EngineError, IntegrityError } from "../../core/errors.ts";
 import type { Emitter } from "../../core/events.ts";
 import { commandClient, type RedisConnectionOptions } from "./connection.ts";
 import { RespPipe, connectSocket } from "./socket.ts";
@@ -24,6 +29,11 @@ export interface LiveRestoreOptions {
   purge: boolean;
   signal: AbortSignal;
   events: Emitter;
+  /**
+   * What the backup's check found (`details.rdbCheck` of the manifest), given only when the artifact was also re-hashed in this
+   * run: the load then begins at once, without the check pass.
+   */
+  checked?: { rdbVersion: number; dbs: readonly number[] };
   /** Command bytes sent and not yet answered (on loopback 1 MiB already keeps Redis busy; 8 MiB covers about 50 ms of round trip at 160 MB/s). @default 8 MiB */
   maxInFlightBytes?: number;
 }
@@ -47,13 +57,13 @@ export async function liveRestore(options: LiveRestoreOptions): Promise<LiveRest
   try {
     const version = await serverVersion(admin);
     const serverRdb = rdbVersionOfServer(version);
-    const verified = await verifyRdb(await options.open(), signal);
+    const verified = options.checked ?? (await checkPass(await options.open(), signal));
     if (verified.rdbVersion > serverRdb) {
       throw new EngineError(`The backup is an RDB of format ${verified.rdbVersion}, newer than this Redis ${version} reads (format ${serverRdb}).`, {
         hint: "Restore into a Redis at least as new as the one backed up, or use the file mode on a matching server.",
       });
     }
-    const dbs = [...(wanted ?? verified.dbs.keys())].sort((a, b) => a - b);
+    const dbs = [...(wanted ?? verified.dbs)].sort((a, b) => a - b);
     await purge(admin, dbs, wanted === undefined, options.purge);
     const result: LiveRestoreResult = { rdbVersion: verified.rdbVersion, restored: {}, expired: 0, expiredByDb: {}, functions: 0 };
     for (const db of dbs) {
@@ -68,6 +78,11 @@ export async function liveRestore(options: LiveRestoreOptions): Promise<LiveRest
 }
 
 // --- internal ---
+
+async function checkPass(source: Readable, signal: AbortSignal): Promise<{ rdbVersion: number; dbs: number[] }> {
+  const verified = await verifyRdb(source, signal);
+  return { rdbVersion: verified.rdbVersion, dbs: [...verified.dbs.keys()] };
+}
 
 async function purge(admin: Redis, dbs: number[], all: boolean, allowed: boolean): Promise<void> {
   if (!allowed) {
@@ -106,7 +121,7 @@ async function load(options: LiveRestoreOptions, wanted: Set<number> | undefined
       result.expired += expired;
       restored = expired = 0;
     };
-    // The first pass checked the CRC-64; the artifact stream checks its sha256 again as it is re-read.
+    // The check pass (here or at backup) checked the CRC-64; the artifact stream checks its sha256 again.
     for await (const batch of parseRdbRaw(await options.open(), options.signal, { checksum: false })) {
       const now = Date.now();
       for (const record of batch) {
@@ -123,7 +138,12 @@ async function load(options: LiveRestoreOptions, wanted: Set<number> | undefined
           }
           restored++;
           if (pipe.restore(record, rdbVersion)) await pipe.room();
-        } else if (record.kind === "header") rdbVersion = record.version;
+        } else if (record.kind === "header") {
+          rdbVersion = record.version;
+          if (options.checked !== undefined && rdbVersion !== options.checked.rdbVersion) {
+            throw new IntegrityError(`The RDB is of format ${rdbVersion}; the manifest recorded format ${options.checked.rdbVersion}.`);
+          }
+        }
         else if (record.kind === "function") {
           await admin.call("FUNCTION", "RESTORE", dumpPayload(record.payload, rdbVersion), "REPLACE");
           result.functions++;

@@ -4,12 +4,14 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { Readable } from "node:stream";
 import { IntegrityError } from "../../../src/core/errors.ts";
 import { createRedisEngine } from "../../../src/engines/redis/index.ts";
 import { parseRedisUrl } from "../../../src/engines/redis/connection.ts";
 import { fetchRdb } from "../../../src/engines/redis/replication.ts";
 import { liveRestore } from "../../../src/engines/redis/live-restore.ts";
 import { parseRdb } from "../../../src/engines/redis/rdb/parser.ts";
+import { checkInPassing } from "../../../src/engines/redis/check-in-passing.ts";
 import { TEST_DBS, client, memoryContexts, populate, redisUrl, snapshot } from "./fixture.ts";
 
 const signal = new AbortController().signal;
@@ -58,6 +60,55 @@ test("a corrupted RDB is refused by its CRC-64 before any database is flushed", 
   await assert.rejects(engine.restore(section, store.restore(true)), (err) => err instanceof IntegrityError || /malformed|ends early/.test(String(err)));
   assert.equal(await r.get("sentinel"), "still here");
   await r.quit();
+});
+
+test("the backup checks the RDB as it passes: the bytes go on unchanged, a damaged stream fails before its end", async () => {
+  await populate();
+  const fetched = await fetchRdb(parseRedisUrl(redisUrl()), signal);
+  const whole: Buffer[] = [];
+  for await (const chunk of fetched.stream) whole.push(chunk as Buffer);
+  const rdb = Buffer.concat(whole);
+  const passed = checkInPassing(Readable.from(pieces(rdb, 7000)), signal, 64 * 1024, 32 * 1024);
+  const out: Buffer[] = [];
+  for await (const chunk of passed.stream) out.push(chunk as Buffer);
+  assert.ok(Buffer.concat(out).equals(rdb));
+  const found = await passed.result;
+  const r = client(TEST_DBS[0]);
+  assert.equal(found.dbs.get(TEST_DBS[0])?.keys, await r.dbsize());
+  await r.quit();
+
+  const damaged = Buffer.from(rdb);
+  const at = Math.floor(damaged.length / 2);
+  damaged[at] = (damaged[at] as number) ^ 0x01;
+  const failing = checkInPassing(Readable.from(pieces(damaged, 7000)), signal, 64 * 1024, 32 * 1024);
+  let received = 0;
+  await assert.rejects(
+    (async () => {
+      for await (const chunk of failing.stream) received += (chunk as Buffer).length;
+    })(),
+    (err: Error) => err instanceof IntegrityError && /The RDB Redis sent failed its check/.test(err.message),
+  );
+  assert.ok(received < damaged.length, "the damaged stream must fail before its last bytes pass on");
+  await assert.rejects(failing.result, IntegrityError);
+});
+
+test("a restore whose artifact was re-hashed in the same run reads it once; otherwise, or for a backup not checked when taken, twice", async () => {
+  await populate();
+  const before = await snapshot();
+  const engine = createRedisEngine({ url: redisUrl(), dbs: [...TEST_DBS] });
+  const store = memoryContexts();
+  const section = await engine.backup(store.backup);
+  assert.equal(section.details.rdbCheck, "crc64-parsed");
+  const unchecked = { ...section, details: { ...section.details, rdbCheck: undefined } };
+  for (const [what, restoredSection, verified, reads] of [["verified", section, true, 1], ["not verified", section, false, 2], ["old backup", unchecked, true, 2]] as const) {
+    const ctx = store.restore(true);
+    let opened = 0;
+    await engine.restore(restoredSection, { ...ctx, verified, readArtifact: (name) => (opened++, ctx.readArtifact(name)) });
+    assert.equal(opened, reads, what);
+    const after = await snapshot();
+    assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort(), what);
+    for (const [key, expected] of before) assert.equal(after.get(key), expected, `${what}: key ${key}`);
+  }
 });
 
 for (const diskless of ["yes", "no"] as const) {
@@ -142,3 +193,7 @@ test("a key whose absolute expiry passed between backup and restore is skipped a
   assert.deepEqual(await r.keys("*"), ["lasting"]);
   await r.quit();
 });
+
+function* pieces(bytes: Buffer, size: number): Generator<Buffer> {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}

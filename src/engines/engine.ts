@@ -70,8 +70,9 @@ export interface RestoreContext {
    */
   purge?: boolean;
   /**
-   * True when every artifact of this restore was re-hashed against the manifest earlier in the same run (the
-   * plan's preflight). An engine may then skip a pass of its own that only guards against damaged bytes.
+   * True when, earlier in the same run (the plan's preflight), every artifact of this restore was re-hashed
+   * against the manifest and the engine's `checkRestorable` accepted the section. An engine may then skip a
+   * pass of its own that only guards against damaged bytes, and the checks `checkRestorable` made.
    */
   verified?: boolean;
 }

@@ -30,8 +30,9 @@ export interface LiveRestoreOptions {
   signal: AbortSignal;
   events: Emitter;
   /**
-   * What the backup's check found (`details.rdbCheck` of the manifest), given only when the artifact was also re-hashed in this
-   * run: the load then begins at once, without the check pass.
+   * What the backup's check found (`details.rdbCheck` of the manifest), given only when this run also re-hashed
+   * the artifact and compared the RDB format with the server's (the engine's `checkRestorable`): the load then
+   * begins at once, without the check pass and without asking the server its version.
    */
   checked?: { rdbVersion: number; dbs: readonly number[] };
   /** Command bytes sent and not yet answered (on loopback 1 MiB already keeps Redis busy; 8 MiB covers about 50 ms of round trip at 160 MB/s). @default 8 MiB */
@@ -53,27 +54,31 @@ export interface LiveRestoreResult {
 export async function liveRestore(options: LiveRestoreOptions): Promise<LiveRestoreResult> {
   const { signal } = options;
   const wanted = options.dbs === undefined ? undefined : new Set(options.dbs);
-  const admin = commandClient(options.connection, 0);
+  let client: Redis | undefined;
+  const admin = (): Redis => (client ??= commandClient(options.connection, 0));
   try {
-    const version = await serverVersion(admin);
-    const serverRdb = rdbVersionOfServer(version);
-    const verified = options.checked ?? (await checkPass(await options.open(), signal));
-    if (verified.rdbVersion > serverRdb) {
-      throw new EngineError(`The backup is an RDB of format ${verified.rdbVersion}, newer than this Redis ${version} reads (format ${serverRdb}).`, {
-        hint: "Restore into a Redis at least as new as the one backed up, or use the file mode on a matching server.",
-      });
+    let verified = options.checked;
+    if (verified === undefined) {
+      const version = await serverVersion(admin());
+      const serverRdb = rdbVersionOfServer(version);
+      verified = await checkPass(await options.open(), signal);
+      if (verified.rdbVersion > serverRdb) {
+        throw new EngineError(`The backup is an RDB of format ${verified.rdbVersion}, newer than this Redis ${version} reads (format ${serverRdb}).`, {
+          hint: "Restore into a Redis at least as new as the one backed up, or use the file mode on a matching server.",
+        });
+      }
     }
     const dbs = [...(wanted ?? verified.dbs)].sort((a, b) => a - b);
-    await purge(admin, dbs, wanted === undefined, options.purge);
+    if (!options.purge) await refuseData(admin(), dbs);
     const result: LiveRestoreResult = { rdbVersion: verified.rdbVersion, restored: {}, expired: 0, expiredByDb: {}, functions: 0 };
     for (const db of dbs) {
       result.restored[`keys:db${db}`] = 0;
       result.expiredByDb[`keys:db${db}`] = 0;
     }
-    await load(options, wanted, result, admin);
+    await load(options, wanted === undefined ? undefined : { wanted, dbs }, result, admin);
     return result;
   } finally {
-    admin.disconnect();
+    client?.disconnect();
   }
 }
 
@@ -84,31 +89,35 @@ async function checkPass(source: Readable, signal: AbortSignal): Promise<{ rdbVe
   return { rdbVersion: verified.rdbVersion, dbs: [...verified.dbs.keys()] };
 }
 
-async function purge(admin: Redis, dbs: number[], all: boolean, allowed: boolean): Promise<void> {
-  if (!allowed) {
-    for (const db of dbs) {
-      await admin.select(db);
-      const size = await admin.dbsize();
-      if (size > 0) {
-        throw new EngineError(`Redis database ${db} holds ${size} keys; refusing to restore over them.`, { hint: "Pass --purge to empty the databases being restored first." });
-      }
-    }
-  }
-  if (all) {
-    await admin.flushall();
-    return;
-  }
+async function refuseData(admin: Redis, dbs: number[]): Promise<void> {
   for (const db of dbs) {
     await admin.select(db);
-    await admin.flushdb();
+    const size = await admin.dbsize();
+    if (size > 0) {
+      throw new EngineError(`Redis database ${db} holds ${size} keys; refusing to restore over them.`, { hint: "Pass --purge to empty the databases being restored first." });
+    }
   }
 }
 
-async function load(options: LiveRestoreOptions, wanted: Set<number> | undefined, result: LiveRestoreResult, admin: Redis): Promise<void> {
+/** Empties every database, or only the selected ones, through the load's own connection, and waits for it. */
+async function purge(pipe: RespPipe, selection: { dbs: number[] } | undefined): Promise<void> {
+  if (selection === undefined) pipe.command(["FLUSHALL"]);
+  else {
+    for (const db of selection.dbs) {
+      pipe.select(db);
+      pipe.command(["FLUSHDB"]);
+    }
+  }
+  await pipe.drain();
+}
+
+async function load(options: LiveRestoreOptions, selection: { wanted: Set<number>; dbs: number[] } | undefined, result: LiveRestoreResult, admin: () => Redis): Promise<void> {
+  const wanted = selection?.wanted;
   const pipe = new RespPipe(await connectSocket(options.connection, options.signal), options.maxInFlightBytes ?? 8 * 1024 * 1024);
   try {
     const { username, password } = options.connection;
     if (password !== undefined) pipe.command(username === undefined ? ["AUTH", password] : ["AUTH", username, password]);
+    await purge(pipe, selection);
     let db = -1;
     let rdbVersion = 0;
     let restored = 0;
@@ -145,7 +154,7 @@ async function load(options: LiveRestoreOptions, wanted: Set<number> | undefined
           }
         }
         else if (record.kind === "function") {
-          await admin.call("FUNCTION", "RESTORE", dumpPayload(record.payload, rdbVersion), "REPLACE");
+          await admin().call("FUNCTION", "RESTORE", dumpPayload(record.payload, rdbVersion), "REPLACE");
           result.functions++;
         }
       }

@@ -12,6 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
+import type { Redis } from "ioredis";
 import { ConfigError, EngineError, IntegrityError } from "../../core/errors.ts";
 import type { BackupContext, Engine, EngineInspection, EngineSection, RestoreContext, RestoreOutcome } from "../engine.ts";
 import { commandClient, connectionFailure, connectionHint, parseRedisUrl, type RedisConnectionOptions } from "./connection.ts";
@@ -48,6 +49,18 @@ export function createRedisEngine(options: RedisEngineOptions): Engine {
 }
 
 // --- internal ---
+
+/** RQ's queue and registry sizes of each database of `countKeys` (`keys:db<n>`) that has any. */
+async function rqByDb(client: Redis, countKeys: string[]): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const key of countKeys) {
+    const db = Number(key.slice("keys:db".length));
+    await client.select(db);
+    const counts = await rqCounts(client);
+    if (Object.keys(counts).length > 0) out[`db${db}`] = counts;
+  }
+  return out;
+}
 
 /** The databases of `keys:db<n>` counts. */
 function countedDbs(counts: Record<string, number>): number[] {
@@ -90,11 +103,10 @@ class RedisEngine implements Engine {
   }
 
   async backup(ctx: BackupContext): Promise<EngineSection> {
-    const { version, counts, rq } = await this.withClient(async (client) => ({
-      version: await serverVersion(client),
-      counts: await keyspaceCounts(client, this.options.dbs),
-      rq: await this.rqByDb(Object.keys(await keyspaceCounts(client, this.options.dbs))),
-    }));
+    const { version, counts, rq } = await this.withClient(async (client) => {
+      const before = await keyspaceCounts(client, this.options.dbs);
+      return { version: await serverVersion(client), counts: before, rq: await rqByDb(client, Object.keys(before)) };
+    });
     const fetch = await fetchRdb(this.connection, ctx.signal);
     const checked = checkInPassing(fetch.stream as AsyncIterable<Buffer>, ctx.signal);
     const started = Date.now();
@@ -157,35 +169,30 @@ class RedisEngine implements Engine {
       }
     }
     const expectedCounts: Record<string, number> = {};
-    for (const key of Object.keys(section.counts)) {
-      // A database of the backup left out of this restore keeps what it holds.
-      if (key.startsWith("keys:db") && !(key in restored)) expectedCounts[key] = await this.withClient((client) => client.dbsize(), Number(key.slice("keys:db".length)));
-    }
-    for (const key of Object.keys(restored)) {
-      const db = Number(key.slice("keys:db".length));
-      const loaded = await this.withClient((client) => client.dbsize(), db);
-      if (loaded !== restored[key]) throw new EngineError(`Redis database ${db} holds ${loaded} keys after the restore; ${restored[key]} were restored into it.`);
-      const rq = await this.withClient((client) => recoverRq(client, this.options.rqStartedJobs ?? "requeue"), db);
-      // RQ recovery removes stale worker keys on purpose (and may recreate a queue's list): count them in.
-      expectedCounts[key] = await this.withClient((client) => client.dbsize(), db);
-      if (rq.requeued.length + rq.failed.length + rq.workersRemoved > 0) {
-        ctx.events.ok(`RQ in database ${db}: ${rq.workersRemoved} stale worker keys removed, ${rq.requeued.length} started jobs requeued, ${rq.failed.length} moved to failed`);
+    await this.withClient(async (client) => {
+      for (const key of Object.keys(section.counts)) {
+        // A database of the backup left out of this restore keeps what it holds.
+        if (!key.startsWith("keys:db") || key in restored) continue;
+        await client.select(Number(key.slice("keys:db".length)));
+        expectedCounts[key] = await client.dbsize();
       }
-    }
+      for (const key of Object.keys(restored)) {
+        const db = Number(key.slice("keys:db".length));
+        await client.select(db);
+        const loaded = await client.dbsize();
+        if (loaded !== restored[key]) throw new EngineError(`Redis database ${db} holds ${loaded} keys after the restore; ${restored[key]} were restored into it.`);
+        const rq = await recoverRq(client, this.options.rqStartedJobs ?? "requeue");
+        // RQ recovery removes stale worker keys on purpose (and may recreate a queue's list): count them in.
+        expectedCounts[key] = await client.dbsize();
+        if (rq.requeued.length + rq.failed.length + rq.workersRemoved > 0) {
+          ctx.events.ok(`RQ in database ${db}: ${rq.workersRemoved} stale worker keys removed, ${rq.requeued.length} started jobs requeued, ${rq.failed.length} moved to failed`);
+        }
+      }
+    });
     return { expectedCounts };
   }
 
   async close(): Promise<void> {}
-
-  private async rqByDb(countKeys: string[]): Promise<Record<string, unknown>> {
-    const out: Record<string, unknown> = {};
-    for (const key of countKeys) {
-      const db = Number(key.slice("keys:db".length));
-      const counts = await this.withClient(rqCounts, db);
-      if (Object.keys(counts).length > 0) out[`db${db}`] = counts;
-    }
-    return out;
-  }
 
   private async withClient<T>(body: (client: ReturnType<typeof commandClient>) => Promise<T>, db = 0): Promise<T> {
     const client = commandClient(this.connection, db);

@@ -6,10 +6,13 @@
  * Starts a redis-server of its own (free port, temporary directory, no persistence, diskless sync with
  * `repl-diskless-sync-delay 0`), loads deterministic mixed data with `redis-cli --pipe` (the commands are
  * cached under the user cache folder), then in the same run, alternating the two sides `--repeat` times:
- *   - RDB fetch: `redis-cli --rdb file` beside stackvault's replication fetch into a file (MiB/s);
+ *   - RDB fetch: `redis-cli --rdb file` beside stackvault's replication fetch into a file, checked as it passes
+ *     (CRC-64, every record parsed) as a backup does (MiB/s);
  *   - live restore into the emptied server: `redis-cli --pipe` of the RESTORE commands stackvault sends
- *     (made once from the fetched RDB) beside stackvault's live restore of the RDB file, which also verifies
- *     the whole file first (keys/s); and `redis-cli --pipe` of the original write commands, for scale.
+ *     (made once from the fetched RDB) beside stackvault's live restore of the RDB file as a stack restore runs
+ *     it (the fetch's check vouches for the file, which the restore's preflight re-hashed: one pass), and the
+ *     same with its own check pass first (a restore nothing vouches for) (keys/s); and `redis-cli --pipe` of
+ *     the original write commands, for scale.
  * After each stackvault restore, `DEBUG DIGEST` must equal the digest of the loaded data.
  * Prints /proc/loadavg before every measurement: the machine is shared, compare rows of one run.
  * With `--json FILE` it also writes the medians and ratios as a bench/common/result.ts document (`--scale` only

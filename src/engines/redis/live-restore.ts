@@ -114,9 +114,18 @@ async function purge(pipe: RespPipe, selection: { dbs: number[] } | undefined): 
 async function load(options: LiveRestoreOptions, selection: { wanted: Set<number>; dbs: number[] } | undefined, result: LiveRestoreResult, admin: () => Redis): Promise<void> {
   const wanted = selection?.wanted;
   const pipe = new RespPipe(await connectSocket(options.connection, options.signal), options.maxInFlightBytes ?? 8 * 1024 * 1024);
+  let batches: ReturnType<typeof parseRdbRaw> | undefined;
   try {
     const { username, password } = options.connection;
     if (password !== undefined) pipe.command(username === undefined ? ["AUTH", password] : ["AUTH", username, password]);
+    // The artifact is opened and its first records read before anything is emptied: a store that cannot be
+    // read, or bytes that are not an RDB, fail here with the databases untouched.
+    batches = parseRdbRaw(await options.open(), options.signal, { checksum: false });
+    const first = await batches.next();
+    const header = first.done === true ? undefined : first.value.find((record) => record.kind === "header");
+    if (options.checked !== undefined && header?.version !== options.checked.rdbVersion) {
+      throw new IntegrityError(`The RDB is of format ${header?.version ?? "unknown"}; the manifest recorded format ${options.checked.rdbVersion}.`);
+    }
     await purge(pipe, selection);
     let db = -1;
     let rdbVersion = 0;
@@ -131,7 +140,7 @@ async function load(options: LiveRestoreOptions, selection: { wanted: Set<number
       restored = expired = 0;
     };
     // The check pass (here or at backup) checked the CRC-64; the artifact stream checks its sha256 again.
-    for await (const batch of parseRdbRaw(await options.open(), options.signal, { checksum: false })) {
+    for await (const batch of resumed(first, batches)) {
       const now = Date.now();
       for (const record of batch) {
         if (record.kind === "rawKey") {
@@ -147,12 +156,7 @@ async function load(options: LiveRestoreOptions, selection: { wanted: Set<number
           }
           restored++;
           if (pipe.restore(record, rdbVersion)) await pipe.room();
-        } else if (record.kind === "header") {
-          rdbVersion = record.version;
-          if (options.checked !== undefined && rdbVersion !== options.checked.rdbVersion) {
-            throw new IntegrityError(`The RDB is of format ${rdbVersion}; the manifest recorded format ${options.checked.rdbVersion}.`);
-          }
-        }
+        } else if (record.kind === "header") rdbVersion = record.version;
         else if (record.kind === "function") {
           await admin().call("FUNCTION", "RESTORE", dumpPayload(record.payload, rdbVersion), "REPLACE");
           result.functions++;
@@ -162,6 +166,12 @@ async function load(options: LiveRestoreOptions, selection: { wanted: Set<number
     settle();
     await pipe.drain();
   } finally {
+    await batches?.return(undefined);
     pipe.close();
   }
+}
+
+/** The batches of a parse whose first step was already taken (the caller closes `rest`). */
+async function* resumed<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  for (let step = first; step.done !== true; step = await rest.next()) yield step.value;
 }

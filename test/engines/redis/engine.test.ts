@@ -111,6 +111,24 @@ test("a restore whose artifact was re-hashed in the same run reads it once; othe
   }
 });
 
+test("a one-pass restore reads the artifact's first records before it empties anything: bytes that are not an RDB, or of another format than recorded, leave the databases as they were", async () => {
+  await populate();
+  const engine = createRedisEngine({ url: redisUrl(), dbs: [...TEST_DBS] });
+  const store = memoryContexts();
+  const section = await engine.backup(store.backup);
+  const rdb = store.artifacts.get("redis-dump.rdb") as Buffer;
+  const r = client(TEST_DBS[1]);
+  await r.set("sentinel", "still here");
+  store.artifacts.set("redis-dump.rdb", Buffer.concat([Buffer.from("NOT AN RDB"), rdb.subarray(10)]));
+  await assert.rejects(engine.restore(section, { ...store.restore(true), verified: true }), IntegrityError);
+  assert.equal(await r.get("sentinel"), "still here");
+  store.artifacts.set("redis-dump.rdb", rdb);
+  const otherFormat = { ...section, details: { ...section.details, rdbVersion: Number(section.details.rdbVersion) - 1 } };
+  await assert.rejects(engine.restore(otherFormat, { ...store.restore(true), verified: true }), (err: Error) => err instanceof IntegrityError && /manifest recorded format/.test(err.message));
+  assert.equal(await r.get("sentinel"), "still here");
+  await r.quit();
+});
+
 for (const diskless of ["yes", "no"] as const) {
   test(`the RDB arrives whole with repl-diskless-sync ${diskless}`, async () => {
     const admin = client(0);

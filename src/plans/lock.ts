@@ -3,7 +3,9 @@
  * `stacks/{stack}/lock` written with "only if absent"; it carries the owner's identity and a lease that the
  * holder renews while it runs. A run that finds a live lock fails fast with the owner's identity; one that
  * finds an expired lease takes it over with "only if unchanged" (so two takers cannot both win) and hands
- * back the stale record, whose `stoppedServices` the new run restarts.
+ * back the stale record, whose `stoppedServices` the new run restarts. The new record starts with those same
+ * `stoppedServices` until the new run has restarted them: a run killed in the middle of that recovery leaves
+ * the list for the next one instead of losing it.
  *
  * Release overwrites the object with a released record ("only if unchanged") instead of deleting it: on a
  * versioned bucket a delete leaves a delete marker, and some S3-compatible servers then refuse "only if
@@ -32,7 +34,10 @@ export interface LockRecord {
   acquiredAt: string;
   /** The lease ends here unless renewed. */
   expiresAt: string;
-  /** Services the run stopped and has not restarted yet; a run that takes over a stale lock restarts them. */
+  /**
+   * Services stopped and not restarted yet (by this run, or by the stale run it took over and has not
+   * recovered yet); a run that takes over a stale lock restarts them.
+   */
   stoppedServices: string[];
   /** Set when the holder released the lock: the stack is free. */
   released?: boolean;
@@ -87,6 +92,7 @@ export async function acquireLock(target: Target, stack: string, options: Acquir
     }
     unreadable = 0;
     if (current.record.released === true || Date.parse(current.record.expiresAt) < Date.now()) {
+      if (current.record.released !== true) record.stoppedServices = [...(current.record.stoppedServices ?? [])];
       try {
         const { etag } = await target.put(key, JSON.stringify(record), { ifMatch: current.etag, contentType: "application/json", ...signalOf(options) });
         return held(target, key, record, etag, leaseMs, current.record.released === true ? undefined : current.record);

@@ -18,8 +18,9 @@ export interface PlanServices {
 }
 
 /**
- * Stops `services` (recording them in the lock first, so a crash leaves the list for the next run) and
- * registers their restart as the `services` clean-up, which clears the list again.
+ * Stops those of `services` that run and registers their restart as the `services` clean-up, which clears
+ * the list again. Each service is recorded in the lock just before it is stopped, so a crash leaves exactly
+ * the services this run stopped for the next run to start, never one the operator had left stopped.
  */
 export async function stopServices(services: PlanServices | undefined, lock: RunLock, cleanups: Cleanups, events: Emitter, stoppedNote: string): Promise<void> {
   if (!services || services.names.length === 0) {
@@ -27,14 +28,21 @@ export async function stopServices(services: PlanServices | undefined, lock: Run
     return;
   }
   const { controller, names, stopTimeoutMs } = services;
-  await lock.held.setStoppedServices([...names]);
-  const restart = await controller.stop(names, { signal: lock.signal, ...(stopTimeoutMs === undefined ? {} : { timeoutMs: stopTimeoutMs }) });
+  const stopped: string[] = [];
+  const beforeStop = async (name: string): Promise<void> => {
+    stopped.push(name);
+    await lock.held.setStoppedServices([...stopped]);
+  };
+  const restart = await controller.stop(names, { signal: lock.signal, beforeStop, ...(stopTimeoutMs === undefined ? {} : { timeoutMs: stopTimeoutMs }) });
   cleanups.add("services", async () => {
     await restart();
+    if (stopped.length === 0) return;
     await lock.held.setStoppedServices([]);
-    events.ok(`Restarted: ${names.join(", ")}`);
+    events.ok(`Restarted: ${stopped.join(", ")}`);
   });
-  events.ok(`${stoppedNote}: ${names.join(", ")}`);
+  const idle = names.filter((n) => !stopped.includes(n));
+  if (idle.length > 0) events.ok(`Not running, left alone: ${idle.join(", ")}`);
+  if (stopped.length > 0) events.ok(`${stoppedNote}: ${stopped.join(", ")}`);
 }
 
 export interface LockSettings {
@@ -73,6 +81,8 @@ export async function holdLock(
     options.events.warn(`Took over the expired lock of a ${stale.operation} run of ${stale.user}@${stale.host} (pid ${stale.pid}, started ${stale.acquiredAt}); it did not finish.`);
     if (stale.stoppedServices.length > 0 && options.services) {
       await options.services.controller.start(stale.stoppedServices, { signal: options.signal });
+      // Until here the new record kept the stale list (a crash during the recovery leaves it for the next run).
+      await held.setStoppedServices([]);
       options.events.ok(`Restarted what that run had stopped: ${stale.stoppedServices.join(", ")}`);
     } else if (stale.stoppedServices.length > 0) {
       options.events.warn(`That run had stopped ${stale.stoppedServices.join(", ")}; start them again by hand.`);

@@ -47,6 +47,7 @@ export function commandController(options: CommandOptions): ServiceController {
           if (await isRunning(s)) throw new ExecError(`The service '${s}' still runs after its stop command.`);
         },
         async (s) => void (await exec(commands(s).start)),
+        opts.beforeStop,
       ),
     start: async (services, opts = {}) => {
       // Recovery after a crash may name a service that runs already (the crash came after its restart).

@@ -38,6 +38,7 @@ export function composeController(options: ComposeOptions): ServiceController {
         (s) => isRunning(s, opts),
         async (s) => void (await run(["stop", "-t", seconds, s], opts.signal)),
         async (s) => void (await run(["start", s])),
+        opts.beforeStop,
       );
     },
     start: async (services, opts = {}) => {

@@ -17,6 +17,13 @@ export interface StopOptions {
    * shutdown) before it is killed. @default 60000
    */
   timeoutMs?: number;
+  /**
+   * Called with each service found running, just before it is stopped (a service that is not running is
+   * never passed). A plan records the name here, so that a crash during or after the stop leaves exactly the
+   * services it stopped for the next run to start. A rejection stops nothing more: services already stopped
+   * are restarted and `stop()` rejects with that error.
+   */
+  beforeStop?: (service: string) => Promise<void>;
 }
 
 export interface ServiceController {
@@ -46,14 +53,15 @@ export interface ServiceController {
 
 /**
  * Stops services with a controller and returns a restart that runs at most once. The shared part of every
- * controller's `stop()`: stop one service at a time, remember which were running, and on failure restart
- * those already stopped before rethrowing.
+ * controller's `stop()`: stop one service at a time (announcing each running one to `beforeStop` first),
+ * remember which were running, and on failure restart those already stopped before rethrowing.
  */
 export async function stopEach(
   services: readonly string[],
   isRunning: (service: string) => Promise<boolean>,
   stopOne: (service: string) => Promise<void>,
   startOne: (service: string) => Promise<void>,
+  beforeStop?: (service: string) => Promise<void>,
 ): Promise<Restart> {
   const stopped: string[] = [];
   const restart = once(async () => {
@@ -71,6 +79,7 @@ export async function stopEach(
   try {
     for (const service of services) {
       if (!(await isRunning(service))) continue;
+      await beforeStop?.(service);
       await stopOne(service);
       stopped.push(service);
     }

@@ -25,6 +25,7 @@ export function systemdController(options: SystemdOptions): ServiceController {
         (u) => isRunning(u, opts),
         async (u) => void (await systemctl(["stop", u], { ...(opts.signal ? { signal: opts.signal } : {}), timeoutMs: (opts.timeoutMs ?? 60_000) + 30_000 })),
         async (u) => void (await systemctl(["start", u])),
+        opts.beforeStop,
       ),
     start: async (units, opts = {}) => {
       if (units.length > 0) await systemctl(["start", ...units], opts);

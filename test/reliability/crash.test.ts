@@ -102,6 +102,7 @@ test(`kill -9 at ${POINTS} points of backup and ${POINTS} of restore: latest sta
     assert.deepEqual(recoveryProblems(final, staleAtEnd), []);
     assert.deepEqual(differences(source, await stack.fingerprint()), [], "the last restore gives back the source content");
     assert.ok(await stack.workerRunning(), `the worker runs after the last restore (its log: ${await stack.workerLogTail()}; the run: ${eventTail(final)})`);
+    assert.equal(await stack.appStarts(), 0, "no recovery started the app, which was never running");
     assert.equal(await readLock(target, STACK), undefined);
   } finally {
     tally.print();
@@ -111,6 +112,37 @@ test(`kill -9 at ${POINTS} points of backup and ${POINTS} of restore: latest sta
   assert.ok(tally.tried >= 2 * POINTS, `only ${tally.tried} kills happened`);
   assert.deepEqual(tally.problems, []);
   assert.equal(tally.dataLost, 0);
+});
+
+test("a restore killed right after stopping the worker: the next run starts the worker and never the app that was not running", async () => {
+  const { seed } = testSeed("crash after the stop");
+  const stack = await startPrivateStack(seed, { redisScale: 0.1, points: 100 });
+  const url = `file://${path.join(stack.dir, "backups")}`;
+  const target = await openTarget(url);
+  const common = ["--stack", STACK, "--target", url, ...LEASE, ...stack.storeArgs];
+  try {
+    const source = await stack.fingerprint();
+    const backup = await runKillable(["backup", ...common], { cwd: stack.dir });
+    assert.equal(backup.code, 0, backup.stderr);
+    await stack.scramble(seed + 1);
+    const killed = await runKillable(["restore", "--latest", "--yes", ...common], { cwd: stack.dir, killWhen: /^Stopped: / });
+    assert.ok(killed.killed, `the restore ended by itself (exit ${String(killed.code)}): ${killed.stderr}`);
+    assert.ok(saw(killed, /^Not running, left alone: app$/), "the app was reported as not running");
+    assert.equal(await stack.workerRunning(), false, "the worker was stopped when the run died");
+    const stale = await waitOutLease(target);
+    assert.deepEqual(stale?.stoppedServices, ["worker"], "the lock names only the service the run stopped");
+
+    const next = await runKillable(["restore", "--latest", "--yes", ...common], { cwd: stack.dir });
+    assert.equal(next.code, 0, next.stderr);
+    assert.ok(saw(next, /^Restarted what that run had stopped: worker$/), next.events.map((e) => e.message ?? e.title).join(" | "));
+    assert.equal(await stack.appStarts(), 0, "no run started the app");
+    assert.ok(await stack.workerRunning(), "the worker runs again");
+    assert.deepEqual(differences(source, await stack.fingerprint()), [], "the rerun restore gives back the source content");
+    assert.equal(await readLock(target, STACK), undefined);
+  } finally {
+    await target.close?.();
+    await stack.dispose();
+  }
 });
 
 // --- internal ---

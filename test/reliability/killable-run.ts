@@ -36,10 +36,14 @@ export interface KillPoint {
 }
 
 /**
- * Runs `stackvault args… --json`; with `kill`, sends SIGKILL at that point (unless the run ended before).
- * `onEvent` sees every event as it is read (to act at a point of the run).
+ * Runs `stackvault args… --json`; with `kill`, sends SIGKILL at that point (unless the run ended before); with
+ * `killWhen`, as soon as an event's message (or step title) matches. `onEvent` sees every event as it is read
+ * (to act at a point of the run).
  */
-export function runKillable(args: readonly string[], options: { cwd: string; env?: Record<string, string>; kill?: KillPoint; onEvent?: (event: SeenEvent) => void }): Promise<RunOutcome> {
+export function runKillable(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string>; kill?: KillPoint; killWhen?: RegExp; onEvent?: (event: SeenEvent) => void },
+): Promise<RunOutcome> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(process.execPath, [MAIN, ...args, "--json"], {
@@ -75,6 +79,10 @@ export function runKillable(args: readonly string[], options: { cwd: string; env
         }
         if (options.kill !== undefined && events.length === options.kill.afterEvent) arm();
         const last = events[events.length - 1];
+        if (options.killWhen?.test(last?.message ?? last?.title ?? "") && child.exitCode === null && child.signalCode === null) {
+          killed = true;
+          child.kill("SIGKILL");
+        }
         if (last) options.onEvent?.(last);
       }
     });

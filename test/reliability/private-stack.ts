@@ -48,6 +48,8 @@ export interface PrivateStack {
   gate: { close(): Promise<void>; open(): Promise<void> };
   /** True while the RQ worker process runs. */
   workerRunning(): Promise<boolean>;
+  /** How many times a run started the `app` service (which is never running). */
+  appStarts(): Promise<number>;
   /** The last lines the worker wrote (for a failure message). */
   workerLogTail(): Promise<string>;
   /** Content of the data databases and collections. */
@@ -84,8 +86,10 @@ export async function startPrivateStack(
     status: ["sh", "-c", `[ -f '${pidFile}' ] && kill -0 "$(cat '${pidFile}')" 2>/dev/null`],
     stop: ["sh", "-c", `while [ ! -f '${gateFile}' ]; do sleep 0.1; done; p="$(cat '${pidFile}')"; kill -TERM "$p"; while kill -0 "$p" 2>/dev/null; do sleep 0.1; done`],
   };
-  // The app is not part of this stack: reported as not running, so restores leave it alone.
-  const app = { start: ["true"], stop: ["true"], status: ["false"] };
+  // The app is not part of this stack: reported as not running, so restores leave it alone; a start is only
+  // counted (a run must never start an app the operator left stopped).
+  const appStarts = path.join(dir, "app-starts");
+  const app = { start: ["sh", "-c", `echo start >> '${appStarts}'`], stop: ["true"], status: ["false"] };
   await writeFile(path.join(dir, "stackvault.config.json"), JSON.stringify({ services: { controller: "command", commands: { worker, app }, warmStopTimeout: 20 } }, null, 2));
   await run(worker.start[0] as string, worker.start.slice(1));
   const workerRunning = async () => run(worker.status[0] as string, worker.status.slice(1)).then(() => true, () => false);
@@ -100,6 +104,7 @@ export async function startPrivateStack(
     storeArgs: ["--redis-url", redisServer.url, "--redis-dbs", DATA_DBS.join(","), "--qdrant-url", qdrantServer.url, ...(graph?.args ?? ["--skip-neo4j"])],
     env: graph?.env ?? {},
     workerRunning,
+    appStarts: async () => (await readFile(appStarts, "utf8").catch(() => "")).split("\n").filter(Boolean).length,
     workerLogTail: async () => (await readFile(path.join(dir, "worker.log"), "utf8").catch(() => "")).trim().split("\n").slice(-12).join(" | "),
     fingerprint: async () => ({
       redis: await redisFingerprint(redis, DATA_DBS),

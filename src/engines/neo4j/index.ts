@@ -40,6 +40,13 @@ export interface Neo4jEngineOptions extends Neo4jConnectionOptions {
   /** Rows per UNWIND batch in the written script. @default 1000 */
   scriptBatchRows?: number;
   /**
+   * Characters of one UNWIND batch in the written script before it is closed early (rows with embeddings).
+   * Every statement is one string in memory on both sides (written whole here; read whole by the loader,
+   * which merges consecutive batches into its own transactions anyway): small statements keep the
+   * short-lived strings small, and with them the process's peak memory. @default 256 KiB
+   */
+  scriptBatchChars?: number;
+  /**
    * Read the whole artifact once (checksum by the plan's stream, end marker by the engine) before purging.
    * Costs a second read; turn it off when the plan already verified the artifacts. @default true
    */
@@ -88,7 +95,7 @@ class Neo4jEngine implements Engine {
     let record: ArtifactRecord;
     if (method === "cypher") {
       let done: CypherExportResult | undefined;
-      const limits: BatchLimits = { rows: this.options.scriptBatchRows ?? 1000, chars: 4 * 1024 * 1024 };
+      const limits: BatchLimits = { rows: this.options.scriptBatchRows ?? 1000, chars: this.options.scriptBatchChars ?? 256 * 1024 };
       const gen = exportCypher(this.conn, {
         signal: ctx.signal, events: ctx.events, schema, before: facts.counts, source, limits,
         onConcurrentWrite: this.options.onConcurrentWrite ?? "fail", onDone: (r) => (done = r),

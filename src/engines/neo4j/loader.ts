@@ -24,7 +24,10 @@ export interface LoaderOptions {
   rowsPerTransaction?: number;
   /**
    * Script characters per write transaction (large embeddings). With two transactions' rows alive at once (one
-   * written, the next parsed), this bounds the loader's heap whatever the graph's size. @default 8 MiB
+   * written, the next parsed), this bounds the loader's heap whatever the graph's size: the parsed rows take
+   * about three times their script characters in memory, and V8 lets the heap grow to a multiple of what is
+   * alive, so this is the main term of a restore's peak memory. Larger transactions save little time: the
+   * rows cap ({@link rowsPerTransaction}) already decides for rows without embeddings. @default 2 MiB
    */
   charsPerTransaction?: number;
   /** Fail when the script has no `stackvault:end` trailer (a truncated `stackvault-cypher` script). */
@@ -45,7 +48,7 @@ export interface LoadResult {
 /** Runs the script's items against the connection's database. */
 export async function loadScript(conn: Neo4jConnection, items: AsyncIterable<ScriptItem>, options: LoaderOptions): Promise<LoadResult> {
   const maxRows = options.rowsPerTransaction ?? 20_000;
-  const maxChars = options.charsPerTransaction ?? 8 * 1024 * 1024;
+  const maxChars = options.charsPerTransaction ?? 2 * 1024 * 1024;
   const result: LoadResult = { statements: 0, rows: 0, transactions: 0 };
   const params: Record<string, unknown> = {};
   const session = conn.session("WRITE");

@@ -1,7 +1,7 @@
 /**
  * The Neo4j engine (DESIGN §4 step 3, §5 step 4). Three methods:
  *
- * - `cypher` (default): a Bolt export in one read transaction into a `stackvault-cypher/1` script that
+ * - `cypher` (default): a Bolt export in one read transaction into a `stackvault-cypher/2` script that
  *   `cypher-shell` replays and that the stackvault loader loads fast (see `script-format.ts`, `loader.ts`).
  * - `apoc`: `apoc.export.cypher.all` streamed (APOC's own format), loaded by the same loader.
  * - `dump`: `neo4j-admin database dump/load` on the host, with the server stopped and restarted (see `dump.ts`).
@@ -20,7 +20,7 @@ import { dumpDatabase, loadDatabase, type Neo4jDumpOptions } from "./dump.ts";
 import { loadScript } from "./loader.ts";
 import { isEmpty, purge } from "./purge.ts";
 import { dropSchema, readSchema } from "./schema.ts";
-import { FORMAT, type BatchLimits } from "./script-format.ts";
+import { DEFAULT_LIMITS, FORMAT, READABLE_FORMATS, type BatchLimits } from "./script-format.ts";
 import { splitScript } from "./statement-splitter.ts";
 import { drainAndCheck, majorOf, compareVersions } from "./checks.ts";
 
@@ -88,7 +88,7 @@ class Neo4jEngine implements Engine {
     let record: ArtifactRecord;
     if (method === "cypher") {
       let done: CypherExportResult | undefined;
-      const limits: BatchLimits = { rows: this.options.scriptBatchRows ?? 1000, chars: 4 * 1024 * 1024 };
+      const limits: BatchLimits = { ...DEFAULT_LIMITS, rows: this.options.scriptBatchRows ?? DEFAULT_LIMITS.rows };
       const gen = exportCypher(this.conn, {
         signal: ctx.signal, events: ctx.events, schema, before: facts.counts, source, limits,
         onConcurrentWrite: this.options.onConcurrentWrite ?? "fail", onDone: (r) => (done = r),
@@ -120,8 +120,8 @@ class Neo4jEngine implements Engine {
     if (method !== "cypher" && method !== "apoc" && method !== "dump") {
       throw new IntegrityError(`The Neo4j section names an unknown method '${String(method)}'; restore it with a newer stackvault.`);
     }
-    if (method === "cypher" && section.details.format !== FORMAT) {
-      throw new IntegrityError(`The Neo4j artifact is in format '${String(section.details.format)}', which this stackvault does not know (it reads ${FORMAT}).`, {
+    if (method === "cypher" && !READABLE_FORMATS.includes(String(section.details.format))) {
+      throw new IntegrityError(`The Neo4j artifact is in format '${String(section.details.format)}', which this stackvault does not know (it reads ${READABLE_FORMATS.join(", ")}).`, {
         hint: "Restore it with the stackvault version that wrote it, or a newer one.",
       });
     }

@@ -16,6 +16,16 @@ import { localExecutor } from "../../../src/exec/local.ts";
 import { harnessControl } from "./server-control.ts";
 import { Neo4jConnection } from "../../../src/engines/neo4j/connection.ts";
 import { apocError } from "../../../src/engines/neo4j/export-apoc.ts";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { serviceEnv } from "../../harness/env.ts";
+import { CYPHER_SHELL_MAIN } from "../../harness/neo4j/cypher-shell.ts";
+import { replayThroughDriver } from "./driver-replay.ts";
+
+const execFileAsync = promisify(execFile);
 
 const signal = new AbortController().signal;
 let driver: Driver;
@@ -75,14 +85,38 @@ describe("neo4j engine (real server)", { concurrency: 1 }, () => {
     await wipe(driver);
     const session = driver.session({ database: "neo4j" });
     try {
-      for await (const item of splitScript(Readable.from([store.text("neo4j-backup.cypher")]))) {
-        if (item.kind === "statement") await session.run(item.text);
-      }
+      await replayThroughDriver(session, splitScript(Readable.from([store.text("neo4j-backup.cypher")])));
     } finally {
       await session.close();
     }
     assert.deepEqual(await snapshot(driver), content);
     assert.deepEqual(await schemaSnapshot(driver), schema);
+  });
+
+  test("cypher: the real cypher-shell -f replays the script into the same content and schema (its portability promise)", async () => {
+    await wipe(driver);
+    await createFixture(driver);
+    const content = await snapshot(driver);
+    const schema = await schemaSnapshot(driver);
+    const store = new MemoryStore();
+    await engine.backup(store.backupContext());
+    await wipe(driver);
+    const dir = mkdtempSync(path.join(os.tmpdir(), "stackvault-cypher-shell-"));
+    try {
+      const file = path.join(dir, "neo4j-backup.cypher");
+      writeFileSync(file, store.text("neo4j-backup.cypher"));
+      const { uri, user, password } = neo4jEnv();
+      const argv = ["-cp", serviceEnv("NEO4J_CYPHER_SHELL_CLASSPATH"), CYPHER_SHELL_MAIN, "-a", uri, "-u", user, "--format", "plain", "-f", file];
+      const shell = await execFileAsync(serviceEnv("NEO4J_CYPHER_SHELL_JAVA"), argv, { env: { ...process.env, NEO4J_PASSWORD: password }, maxBuffer: 1 << 26 })
+        .catch((err: Error & { stderr?: string }) => assert.fail(`cypher-shell failed: ${err.message}\n${err.stderr ?? ""}`));
+      assert.doesNotMatch(shell.stderr, /error/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual(await snapshot(driver), content);
+    assert.deepEqual(await schemaSnapshot(driver), schema);
+    const leftovers = await run(driver, "MATCH (n) WHERE n:__StackvaultImport OR n.__stackvault_id IS NOT NULL RETURN count(n) AS c");
+    assert.equal(Number(leftovers[0]?.c), 0);
   });
 
   test("restore refuses a database that is not empty unless asked to purge, then purges data and schema", async () => {

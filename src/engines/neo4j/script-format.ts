@@ -52,11 +52,15 @@ export const TRAILER_PREFIX = "// stackvault:end";
 export interface BatchLimits {
   /** @default 1000 */
   rows: number;
-  /** Characters of one batch before it is closed early (long embeddings). @default 1 MiB */
+  /**
+   * Characters of one batch before it is closed early (long embeddings). cypher-shell parses a `:param` of
+   * this size in its own heap (about 1 GiB for 1 MiB of embeddings); the loader merges batches anyway.
+   * @default 256 KiB
+   */
   chars: number;
 }
 
-export const DEFAULT_LIMITS: BatchLimits = { rows: 1000, chars: 1024 * 1024 };
+export const DEFAULT_LIMITS: BatchLimits = { rows: 1000, chars: 256 * 1024 };
 
 /**
  * Batch sizes for rows that {@link needsServer}: they are written inside the statement, which the server

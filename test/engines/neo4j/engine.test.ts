@@ -119,6 +119,29 @@ describe("neo4j engine (real server)", { concurrency: 1 }, () => {
     assert.equal(Number(leftovers[0]?.c), 0);
   });
 
+  test("cypher: a backup in the previous script format (stackvault-cypher/1, rows inside the statements) still restores exactly", async () => {
+    await wipe(driver);
+    await createFixture(driver);
+    const content = await snapshot(driver);
+    const store = new MemoryStore();
+    const section = await engine.backup(store.backupContext());
+    // Version 1 wrote every batch as `UNWIND [rows] AS row <tail>;` and had no `:param` lines.
+    store.tamper("neo4j-backup.cypher", (b) => {
+      const v1 = b.toString("utf8")
+        .replace(/^:param \{rows: (\[.*\])\}\nUNWIND \$rows AS row /gm, "UNWIND $1 AS row ")
+        .replace(/^:param clear\n/m, "")
+        .replace("stackvault-cypher/2", "stackvault-cypher/1");
+      assert.doesNotMatch(v1, /^:param/m);
+      return Buffer.from(v1);
+    }, true);
+    const old: EngineSection = { ...section, details: { ...section.details, format: "stackvault-cypher/1" } };
+    await wipe(driver);
+    await engine.checkRestorable(old, { signal });
+    await engine.restore(old, store.restoreContext());
+    assert.deepEqual(await snapshot(driver), content);
+    await assert.rejects(engine.checkRestorable({ ...old, details: { ...old.details, format: "stackvault-cypher/9" } }, { signal }), IntegrityError);
+  });
+
   test("restore refuses a database that is not empty unless asked to purge, then purges data and schema", async () => {
     await wipe(driver);
     await createFixture(driver);

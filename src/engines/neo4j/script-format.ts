@@ -72,7 +72,8 @@ export const SERVER_LIMITS: BatchLimits = { rows: 20, chars: 64 * 1024 };
  * True when a row must reach the server as Cypher text rather than through cypher-shell's `:param`:
  * `apoc.util.compress(…)` (byte arrays) and `toFloat(…)` (NaN, infinities), which its literal interpreter
  * cannot evaluate; a doubled backtick (a name containing a backtick: the interpreter keeps both); a time zone
- * offset with seconds (the interpreter refuses it); a datetime with a zone id within a day of that zone's
+ * offset with seconds (the interpreter refuses it); a line break (only a name can hold one unescaped, and
+ * a `:param` command ends at the end of its line); a datetime with a zone id within a day of that zone's
  * offset change (the trip through cypher-shell's driver keeps the zone but may lose which of the two
  * readings of an hour that happens twice was meant). Text inside strings may match too: that only puts the
  * row into a smaller batch.
@@ -201,7 +202,7 @@ export function trailer(nodes: number, relationships: number): string {
 
 // --- internal ---
 
-const SERVER_RE = /apoc\.util\.compress\(|toFloat\(|``|[+-]\d\d:\d\d:\d\d['[]/;
+const SERVER_RE = /apoc\.util\.compress\(|toFloat\(|``|[+-]\d\d:\d\d:\d\d['[]|[\n\r]/;
 /** `datetime('<local>±HH:MM[<zone>]')` as written by `literal-writer.ts`. */
 const ZONED_RE = /datetime\('([^'+]+?)([+-]\d\d:\d\d|Z)\[([^\]']+)\]'\)/g;
 const DAY_MS = 24 * 3600 * 1000;

@@ -80,5 +80,6 @@ test("rows that cypher-shell cannot evaluate exactly itself are recognised", () 
   assert.equal(needsServer(row({ embedding: [0.5, -0.25], s: "plain", d: "it's", when: allTypes.dt_zone, t: allTypes.time })), false);
   for (const key of ["f_nan", "f_ninf", "bytes", "dt_zone_dst_first", "dt_zone_dst_second"]) assert.equal(needsServer(row({ [key]: allTypes[key] })), true, key);
   assert.equal(needsServer(row({ "key`tick": 1n })), true);
+  assert.equal(needsServer(row({ "two\nlines": 1n })), true);
   assert.equal(needsServer(row({ t: new neo4j.types.Time(1, 2, 3, 4, 3600 + 30) })), true);
 });

@@ -7,9 +7,10 @@
  *   node bench/neo4j/child.ts export-apoc   <out.cypher>   CALL apoc.export.cypher.all(null, {stream: true}) consumed through the driver
  *   node bench/neo4j/child.ts restore       <in.cypher>    stackvault restore of a `cypher` artifact (section from <in>.section.json)
  *   node bench/neo4j/child.ts replay        <in.cypher>    the script statement by statement through the driver, as
- *                                           cypher-shell runs it (auto-commit, or one transaction between :begin and :commit)
+ *                                           cypher-shell runs it (auto-commit, or one transaction between :begin and :commit;
+ *                                           :param evaluated by the server), see test/engines/neo4j/driver-replay.ts
  *   node bench/neo4j/child.ts counts                       node, relationship and per-label/type counts
- *   node bench/neo4j/child.ts wipe                         empties the database (data and schema)
+ *   node bench/neo4j/child.ts wipe                         empties the database (data and schema) and the query caches
  *   node bench/neo4j/child.ts load          <scale> [seed] loads the reference graph (test/fixtures/neo4j-data.ts)
  *
  * Prints one JSON line: seconds, bytes or statements, CPU seconds, peak RSS.
@@ -18,11 +19,12 @@ import { createReadStream, createWriteStream, readFileSync, statSync, writeFileS
 import { once } from "node:events";
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import neo4j, { type Transaction } from "neo4j-driver";
+import neo4j from "neo4j-driver";
 import { Emitter } from "../../src/core/events.ts";
 import type { ArtifactRecord, EngineSection } from "../../src/engines/engine.ts";
 import { createNeo4jEngine } from "../../src/engines/neo4j/index.ts";
 import { splitScript } from "../../src/engines/neo4j/statement-splitter.ts";
+import { replayThroughDriver } from "../../test/engines/neo4j/driver-replay.ts";
 import { generateGraph, loadGraph } from "../../test/fixtures/neo4j-data.ts";
 
 const [mode, file = "", extra] = process.argv.slice(2);
@@ -82,25 +84,12 @@ if (mode === "export-cypher") {
 } else if (mode === "replay") {
   const driver = neo4j.driver(uri, neo4j.auth.basic(user, password), { logging: { level: "error", logger: () => {} } });
   const session = driver.session();
-  let statements = 0;
-  let tx: Transaction | undefined;
   try {
-    for await (const item of splitScript(createReadStream(file, { highWaterMark: 256 * 1024 }))) {
-      if (item.kind === "command" && /^:begin\b/i.test(item.text)) tx = session.beginTransaction();
-      else if (item.kind === "command" && /^:commit\b/i.test(item.text)) {
-        await tx?.commit();
-        tx = undefined;
-      } else if (item.kind === "statement") {
-        await (tx ?? session).run(item.text);
-        statements++;
-      }
-    }
-    await tx?.commit();
+    result = { statements: await replayThroughDriver(session, splitScript(createReadStream(file, { highWaterMark: 256 * 1024 }))) };
   } finally {
     await session.close();
     await driver.close();
   }
-  result = { statements };
 } else if (mode === "counts") {
   const engine = createNeo4jEngine({ uri, user, password });
   try {
@@ -115,6 +104,9 @@ if (mode === "export-cypher") {
     await session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS");
     for (const r of (await session.run("SHOW CONSTRAINTS YIELD name")).records) await session.run(`DROP CONSTRAINT \`${String(r.get(0)).replaceAll("`", "``")}\``);
     for (const r of (await session.run("SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP'")).records) await session.run(`DROP INDEX \`${String(r.get(0)).replaceAll("`", "``")}\``);
+    // Each measurement starts from empty query caches: a replay leaves up to 1,000 compiled statements behind,
+    // which would otherwise weigh on the server's heap during the next one.
+    await session.run("CALL db.clearQueryCaches()");
   } finally {
     await session.close();
     await driver.close();

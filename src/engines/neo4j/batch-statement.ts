@@ -35,8 +35,11 @@ export function largest(groups: Map<string, { chars: number }>): string {
 const AS_RE = /\s*AS\s+(`(?:[^`]|``)+`|[A-Za-z_][A-Za-z0-9_]*)\s+/iy;
 const PARAM_RE = /^\$([A-Za-z_][A-Za-z0-9_]*)/;
 
-/** `UNWIND [rows] AS v tail` → the parameterised query and its rows; undefined for any other statement. */
-export function asBatch(text: string, params: Record<string, unknown>): { query: string; rows: unknown[] } | undefined {
+/**
+ * `UNWIND [rows] AS v tail` or `UNWIND $param AS v tail` → the parameterised query and its rows (`fromParameter`
+ * when they came from a `:param`); undefined for any other statement.
+ */
+export function asBatch(text: string, params: Record<string, unknown>): { query: string; rows: unknown[]; fromParameter: boolean } | undefined {
   const unwind = UNWIND_RE.exec(text);
   if (!unwind) return undefined;
   const at = unwind[0].length;
@@ -59,6 +62,6 @@ export function asBatch(text: string, params: Record<string, unknown>): { query:
   AS_RE.lastIndex = end;
   const as = AS_RE.exec(text);
   if (!as) return undefined;
-  return { query: `UNWIND $rows AS ${as[1]} ${text.slice(AS_RE.lastIndex)}`, rows };
+  return { query: `UNWIND $rows AS ${as[1]} ${text.slice(AS_RE.lastIndex)}`, rows, fromParameter: param !== null };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The `cypher` export method: reads the whole database in ONE read transaction through Bolt, records pulled
  * `fetchSize` at a time (the driver stops pulling while the consumer is slow), and yields the
- * `stackvault-cypher/1` script (see `script-format.ts`). Nothing is written on the server and APOC is not needed.
+ * `stackvault-cypher/2` script (see `script-format.ts`). Nothing is written on the server and APOC is not needed.
  *
  * Memory: the driver's fetch window plus the open batches of the {@link Batcher} (≤ 64 MiB, usually a few MiB).
  *
@@ -113,7 +113,7 @@ function header(source: string): string {
   return [
     `// ${FORMAT}: a Neo4j database exported by stackvault from ${source.replace(/\n/g, " ")}`,
     "// Replay with: cypher-shell -f THIS_FILE (into an empty database; byte-array properties need APOC's apoc.util.compress).",
-    "// Faster: stackvault restore (loads the batches below as parameters, many thousands of rows per transaction).",
+    "// Faster: stackvault restore (merges the batches below, many thousands of rows per transaction).",
     "",
   ].join("\n");
 }

@@ -1,14 +1,15 @@
 /**
  * The Neo4j engine (DESIGN §4 step 3, §5 step 4). Three methods:
  *
- * - `cypher` (default): a Bolt export in one read transaction into a `stackvault-cypher/1` script that
+ * - `cypher` (default): a Bolt export in one read transaction into a `stackvault-cypher/2` script that
  *   `cypher-shell` replays and that the stackvault loader loads fast (see `script-format.ts`, `loader.ts`).
  * - `apoc`: `apoc.export.cypher.all` streamed (APOC's own format), loaded by the same loader.
  * - `dump`: `neo4j-admin database dump/load` on the host, with the server stopped and restarted (see `dump.ts`).
  *
  * Restore refuses a non-empty database unless `ctx.purge`, refuses a backup from a newer Neo4j, and empties
  * the database (data and schema, in batches) only after checking the artifact end to end when
- * `preverify` is on. The plan verifies every artifact before it calls `restore()` (DESIGN §5).
+ * `preverify` is on and no preflight of the same run re-hashed it already (`ctx.verified`; the plan verifies
+ * every artifact before it calls `restore()`, DESIGN §5).
  */
 import { Readable } from "node:stream";
 import { EngineError, IntegrityError } from "../../core/errors.ts";
@@ -20,7 +21,7 @@ import { dumpDatabase, loadDatabase, type Neo4jDumpOptions } from "./dump.ts";
 import { loadScript } from "./loader.ts";
 import { isEmpty, purge } from "./purge.ts";
 import { dropSchema, readSchema } from "./schema.ts";
-import { FORMAT, type BatchLimits } from "./script-format.ts";
+import { DEFAULT_LIMITS, FORMAT, READABLE_FORMATS, type BatchLimits } from "./script-format.ts";
 import { splitScript } from "./statement-splitter.ts";
 import { drainAndCheck, majorOf, compareVersions } from "./checks.ts";
 
@@ -47,8 +48,8 @@ export interface Neo4jEngineOptions extends Neo4jConnectionOptions {
    */
   scriptBatchChars?: number;
   /**
-   * Read the whole artifact once (checksum by the plan's stream, end marker by the engine) before purging.
-   * Costs a second read; turn it off when the plan already verified the artifacts. @default true
+   * Read the whole artifact once (checksum by the plan's stream, end marker by the engine) before purging,
+   * unless the restore context says the run re-hashed it already (`verified`). @default true
    */
   preverify?: boolean;
   /** Needed by the `dump` method only. */
@@ -95,7 +96,7 @@ class Neo4jEngine implements Engine {
     let record: ArtifactRecord;
     if (method === "cypher") {
       let done: CypherExportResult | undefined;
-      const limits: BatchLimits = { rows: this.options.scriptBatchRows ?? 1000, chars: this.options.scriptBatchChars ?? 256 * 1024 };
+      const limits: BatchLimits = { rows: this.options.scriptBatchRows ?? DEFAULT_LIMITS.rows, chars: this.options.scriptBatchChars ?? DEFAULT_LIMITS.chars };
       const gen = exportCypher(this.conn, {
         signal: ctx.signal, events: ctx.events, schema, before: facts.counts, source, limits,
         onConcurrentWrite: this.options.onConcurrentWrite ?? "fail", onDone: (r) => (done = r),
@@ -127,8 +128,8 @@ class Neo4jEngine implements Engine {
     if (method !== "cypher" && method !== "apoc" && method !== "dump") {
       throw new IntegrityError(`The Neo4j section names an unknown method '${String(method)}'; restore it with a newer stackvault.`);
     }
-    if (method === "cypher" && section.details.format !== FORMAT) {
-      throw new IntegrityError(`The Neo4j artifact is in format '${String(section.details.format)}', which this stackvault does not know (it reads ${FORMAT}).`, {
+    if (method === "cypher" && !READABLE_FORMATS.includes(String(section.details.format))) {
+      throw new IntegrityError(`The Neo4j artifact is in format '${String(section.details.format)}', which this stackvault does not know (it reads ${READABLE_FORMATS.join(", ")}).`, {
         hint: "Restore it with the stackvault version that wrote it, or a newer one.",
       });
     }
@@ -158,7 +159,9 @@ class Neo4jEngine implements Engine {
     if (typeof from === "string" && from !== this.conn.database) {
       ctx.events.warn(`Neo4j: the backup of database '${from}' is restored into database '${this.conn.database}' (the configured neo4j.database).`);
     }
-    if (this.options.preverify ?? true) await drainAndCheck(await ctx.readArtifact(name), method !== "dump");
+    // A preflight of this run re-hashed the artifact (ctx.verified): the bytes are those the backup wrote, end
+    // marker included, so the read-through before the purge would only read them again.
+    if ((this.options.preverify ?? true) && ctx.verified !== true) await drainAndCheck(await ctx.readArtifact(name), method !== "dump");
     if (method === "dump") {
       await loadDatabase(this.dumpOptions(), this.conn.database, await ctx.readArtifact(name), ctx.signal);
       ctx.events.ok(`Neo4j: dump loaded into '${this.conn.database}'.`);

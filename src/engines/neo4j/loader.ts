@@ -1,6 +1,7 @@
 /**
- * Loads a Cypher script fast. Consecutive `UNWIND [ literal rows ] AS row <tail>` statements with the same tail
- * (the `stackvault-cypher/1` batches, and APOC's `UNWIND_BATCH` output) are parsed locally into parameters and
+ * Loads a Cypher script fast. Consecutive `UNWIND [ literal rows ] AS row <tail>` (APOC's `UNWIND_BATCH` output,
+ * `stackvault-cypher/1`) or `:param {rows: [ literal rows ]}` + `UNWIND $rows AS row <tail>` (`stackvault-cypher/2`)
+ * statements with the same tail are parsed locally into parameters and
  * merged into large transactions (`UNWIND $rows AS row <tail>`, {@link LoaderOptions.rowsPerTransaction} rows
  * each); the next batch is parsed while the server writes the previous one. Every other statement runs as
  * written in its own auto-commit transaction (so `CALL { … } IN TRANSACTIONS` works), like `cypher-shell`.
@@ -54,6 +55,7 @@ export async function loadScript(conn: Neo4jConnection, items: AsyncIterable<Scr
   const session = conn.session("WRITE");
   const groups = new Map<string, { rows: unknown[]; chars: number }>();
   let pendingChars = 0;
+  let commandChars = 0;
   let inflight: Promise<void> | undefined;
 
   const write = async (query: string, rows: unknown[]): Promise<void> => {
@@ -108,6 +110,7 @@ export async function loadScript(conn: Neo4jConnection, items: AsyncIterable<Scr
       }
       if (item.kind === "command") {
         applyCommand(item.text, params);
+        commandChars = item.text.length; // a batch's rows may come from the `:param` before it
         continue;
       }
       if (!item.complete) {
@@ -118,7 +121,7 @@ export async function loadScript(conn: Neo4jConnection, items: AsyncIterable<Scr
       if (result.trailer) throw new IntegrityError("The Neo4j script has statements after its end marker: the artifact is corrupted.");
       const batch = asBatch(item.text, params);
       if (batch) {
-        await add(batch.query, batch.rows, item.text.length);
+        await add(batch.query, batch.rows, item.text.length + (batch.fromParameter ? commandChars : 0));
         continue;
       }
       await flushAll();

@@ -16,6 +16,16 @@ import { localExecutor } from "../../../src/exec/local.ts";
 import { harnessControl } from "./server-control.ts";
 import { Neo4jConnection } from "../../../src/engines/neo4j/connection.ts";
 import { apocError } from "../../../src/engines/neo4j/export-apoc.ts";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { serviceEnv } from "../../harness/env.ts";
+import { CYPHER_SHELL_MAIN } from "../../harness/neo4j/cypher-shell.ts";
+import { replayThroughDriver } from "./driver-replay.ts";
+
+const execFileAsync = promisify(execFile);
 
 const signal = new AbortController().signal;
 let driver: Driver;
@@ -56,10 +66,20 @@ describe("neo4j engine (real server)", { concurrency: 1 }, () => {
 
     await wipe(driver);
     await engine.checkRestorable(section, { signal });
-    await engine.restore(section, store.restoreContext());
+    const checking = store.restoreContext();
+    await engine.restore(section, checking);
+    assert.equal(checking.reads, 2, "read through once before the purge, then loaded");
     assert.deepEqual(await snapshot(driver), content);
     assert.deepEqual(await schemaSnapshot(driver), schema);
     assert.deepEqual(await engine.count({ signal }), section.counts);
+
+    // After a preflight that re-hashed the artifact, the restore reads it once.
+    await wipe(driver);
+    const verified = Object.assign(store.restoreContext(), { verified: true });
+    await engine.restore(section, verified);
+    assert.equal(verified.reads, 1);
+    assert.deepEqual(await snapshot(driver), content);
+    assert.deepEqual(await schemaSnapshot(driver), schema);
     const leftovers = await run(driver, "MATCH (n) WHERE n:__StackvaultImport OR n.__stackvault_id IS NOT NULL RETURN count(n) AS c");
     assert.equal(Number(leftovers[0]?.c), 0);
     assert.equal((await run(driver, "SHOW INDEXES YIELD name WHERE name STARTS WITH '__stackvault' RETURN name")).length, 0);
@@ -75,14 +95,61 @@ describe("neo4j engine (real server)", { concurrency: 1 }, () => {
     await wipe(driver);
     const session = driver.session({ database: "neo4j" });
     try {
-      for await (const item of splitScript(Readable.from([store.text("neo4j-backup.cypher")]))) {
-        if (item.kind === "statement") await session.run(item.text);
-      }
+      await replayThroughDriver(session, splitScript(Readable.from([store.text("neo4j-backup.cypher")])));
     } finally {
       await session.close();
     }
     assert.deepEqual(await snapshot(driver), content);
     assert.deepEqual(await schemaSnapshot(driver), schema);
+  });
+
+  test("cypher: the real cypher-shell -f replays the script into the same content and schema (its portability promise)", async () => {
+    await wipe(driver);
+    await createFixture(driver);
+    const content = await snapshot(driver);
+    const schema = await schemaSnapshot(driver);
+    const store = new MemoryStore();
+    await engine.backup(store.backupContext());
+    await wipe(driver);
+    const dir = mkdtempSync(path.join(os.tmpdir(), "stackvault-cypher-shell-"));
+    try {
+      const file = path.join(dir, "neo4j-backup.cypher");
+      writeFileSync(file, store.text("neo4j-backup.cypher"));
+      const { uri, user, password } = neo4jEnv();
+      const argv = ["-cp", serviceEnv("NEO4J_CYPHER_SHELL_CLASSPATH"), CYPHER_SHELL_MAIN, "-a", uri, "-u", user, "--format", "plain", "-f", file];
+      const shell = await execFileAsync(serviceEnv("NEO4J_CYPHER_SHELL_JAVA"), argv, { env: { ...process.env, NEO4J_PASSWORD: password }, maxBuffer: 1 << 26 })
+        .catch((err: Error & { stderr?: string }) => assert.fail(`cypher-shell failed: ${err.message}\n${err.stderr ?? ""}`));
+      assert.doesNotMatch(shell.stderr, /error/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual(await snapshot(driver), content);
+    assert.deepEqual(await schemaSnapshot(driver), schema);
+    const leftovers = await run(driver, "MATCH (n) WHERE n:__StackvaultImport OR n.__stackvault_id IS NOT NULL RETURN count(n) AS c");
+    assert.equal(Number(leftovers[0]?.c), 0);
+  });
+
+  test("cypher: a backup in the previous script format (stackvault-cypher/1, rows inside the statements) still restores exactly", async () => {
+    await wipe(driver);
+    await createFixture(driver);
+    const content = await snapshot(driver);
+    const store = new MemoryStore();
+    const section = await engine.backup(store.backupContext());
+    // Version 1 wrote every batch as `UNWIND [rows] AS row <tail>;` and had no `:param` lines.
+    store.tamper("neo4j-backup.cypher", (b) => {
+      const v1 = b.toString("utf8")
+        .replace(/^:param \{rows: (\[.*\])\}\nUNWIND \$rows AS row /gm, "UNWIND $1 AS row ")
+        .replace(/^:param clear\n/m, "")
+        .replace("stackvault-cypher/2", "stackvault-cypher/1");
+      assert.doesNotMatch(v1, /^:param/m);
+      return Buffer.from(v1);
+    }, true);
+    const old: EngineSection = { ...section, details: { ...section.details, format: "stackvault-cypher/1" } };
+    await wipe(driver);
+    await engine.checkRestorable(old, { signal });
+    await engine.restore(old, store.restoreContext());
+    assert.deepEqual(await snapshot(driver), content);
+    await assert.rejects(engine.checkRestorable({ ...old, details: { ...old.details, format: "stackvault-cypher/9" } }, { signal }), IntegrityError);
   });
 
   test("restore refuses a database that is not empty unless asked to purge, then purges data and schema", async () => {

@@ -130,9 +130,8 @@ async function build(ctx: HarnessContext, flavour: Neo4jFlavour, install: Neo4jI
   ctx.log(`neo4j: installed ${flavour.version} in ${((Date.now() - began) / 1000).toFixed(1)} s`);
 }
 
-// --- internal ---
-
-async function mvn(args: string[], options: { javaHome: string; signal: AbortSignal }): Promise<void> {
+/** Runs Maven with `javaHome`; rejects with {@link ExecError} carrying Maven's last lines. */
+export async function mvn(args: string[], options: { javaHome: string; signal: AbortSignal }): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     execFile(
       "mvn",
@@ -142,7 +141,7 @@ async function mvn(args: string[], options: { javaHome: string; signal: AbortSig
         if (error === null) return resolve();
         const output = `${stdout}\n${stderr}`.trim().split("\n").slice(-15).join("\n");
         reject(
-          new ExecError(`mvn could not fetch Neo4j from Maven Central (${error.message.split("\n")[0]})\n${output}`, {
+          new ExecError(`mvn could not fetch from Maven Central (${error.message.split("\n")[0]})\n${output}`, {
             cause: error,
             hint: "check that Maven (apt-get install maven) and Maven Central are reachable",
           }),

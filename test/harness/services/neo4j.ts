@@ -6,9 +6,10 @@
  * still free, so coordinates stay valid across a stop and start.
  *
  * Writes NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_VERSION, NEO4J_HOME, NEO4J_CONF, NEO4J_JAVA,
- * NEO4J_ADMIN (a `neo4j-admin` wrapper with the same jars and configuration), NEO4J_ADMIN_CLASSPATH and
- * NEO4J_APOC (APOC's version, or `none`). `STACKVAULT_NEO4J_FLAVOUR=calver` runs Neo4j's calendar-versioned
- * line on Java 25 instead (without APOC); switching flavour starts from an empty store.
+ * NEO4J_ADMIN (a `neo4j-admin` wrapper with the same jars and configuration), NEO4J_ADMIN_CLASSPATH,
+ * NEO4J_APOC (APOC's version, or `none`), NEO4J_CYPHER_SHELL_JAVA and NEO4J_CYPHER_SHELL_CLASSPATH (cypher-shell
+ * from Maven Central, see `../neo4j/cypher-shell.ts`). `STACKVAULT_NEO4J_FLAVOUR=calver` runs Neo4j's
+ * calendar-versioned line on Java 25 instead (without APOC); switching flavour starts from an empty store.
  * On community edition `neo4j-admin database dump|load` need the server stopped: see `../neo4j/control.ts`.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -16,6 +17,7 @@ import path from "node:path";
 import neo4j from "neo4j-driver";
 import { EngineError } from "../../../src/core/errors.ts";
 import { neo4jHome, neo4jProcessEnv, prepareHome, JVM_FLAGS } from "../neo4j/home.ts";
+import { installCypherShell } from "../neo4j/cypher-shell.ts";
 import { installNeo4j, selectedFlavour } from "../neo4j/install.ts";
 import type { ProcessRecord } from "../process.ts";
 import { isAlive, recordOf, signalGroup, sleep, tailFile, tcpOpen } from "../process.ts";
@@ -29,11 +31,13 @@ const neo4jService: TestService = {
   stopTimeoutMs: NEO4J_STOP_TIMEOUT_MS,
   async install(ctx) {
     await installNeo4j(ctx, selectedFlavour());
+    await installCypherShell(ctx);
   },
   async start(ctx) {
     const began = Date.now();
     const flavour = selectedFlavour();
     const install = await installNeo4j(ctx, flavour);
+    const shell = await installCypherShell(ctx);
     const paths = neo4jHome(ctx.stateDir);
     const running = readPidRecord(ctx.stateDir);
     if (running !== undefined && isAlive(running)) {
@@ -81,6 +85,8 @@ const neo4jService: TestService = {
         NEO4J_ADMIN: paths.admin,
         NEO4J_ADMIN_CLASSPATH: install.classpath,
         NEO4J_APOC: flavour.apoc ? flavour.version : "none",
+        NEO4J_CYPHER_SHELL_JAVA: shell.java,
+        NEO4J_CYPHER_SHELL_CLASSPATH: shell.classpath,
       },
       pids: [pid],
       logs: [paths.userLog, ctx.logFile],

@@ -21,7 +21,7 @@ import { RDB_CHECK, checkInPassing } from "./check-in-passing.ts";
 import { liveRestore } from "./live-restore.ts";
 import { fetchRdb } from "./replication.ts";
 import { type StartedJobPolicy, recoverRq, rqCounts } from "./rq.ts";
-import { keyspaceCounts, rdbVersionOfServer, serverVersion } from "./server.ts";
+import { countsOf, keyspaceCounts, rdbVersionOfServer, serverVersion } from "./server.ts";
 
 export const RDB_ARTIFACT = "redis-dump.rdb";
 
@@ -50,11 +50,10 @@ export function createRedisEngine(options: RedisEngineOptions): Engine {
 
 // --- internal ---
 
-/** RQ's queue and registry sizes of each database of `countKeys` (`keys:db<n>`) that has any. */
-async function rqByDb(client: Redis, countKeys: string[]): Promise<Record<string, unknown>> {
+/** RQ's queue and registry sizes of each of `dbs` that has any. */
+async function rqByDb(client: Redis, dbs: number[]): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (const key of countKeys) {
-    const db = Number(key.slice("keys:db".length));
+  for (const db of dbs) {
     await client.select(db);
     const counts = await rqCounts(client);
     if (Object.keys(counts).length > 0) out[`db${db}`] = counts;
@@ -105,7 +104,7 @@ class RedisEngine implements Engine {
   async backup(ctx: BackupContext): Promise<EngineSection> {
     const { version, counts, rq } = await this.withClient(async (client) => {
       const before = await keyspaceCounts(client, this.options.dbs);
-      return { version: await serverVersion(client), counts: before, rq: await rqByDb(client, Object.keys(before)) };
+      return { version: await serverVersion(client), counts: before, rq: await rqByDb(client, countedDbs(before)) };
     });
     const fetch = await fetchRdb(this.connection, ctx.signal);
     const checked = checkInPassing(fetch.stream as AsyncIterable<Buffer>, ctx.signal);
@@ -114,9 +113,7 @@ class RedisEngine implements Engine {
     const rdb = await checked.result;
     ctx.events.ok(`Redis RDB fetched over ${fetch.protocol.toUpperCase()} (${fetch.framing}) and checked: ${record.rawBytes} bytes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     // The counts are those of the snapshot itself: a write between INFO and the fork is not a mismatch later.
-    const snapshot: Record<string, number> = {};
-    for (const [db, content] of rdb.dbs) if (this.options.dbs === undefined || this.options.dbs.includes(db)) snapshot[`keys:db${db}`] = content.keys;
-    for (const db of this.options.dbs ?? []) snapshot[`keys:db${db}`] ??= 0;
+    const snapshot = countsOf([...rdb.dbs].map(([db, content]) => [db, content.keys] as const), this.options.dbs);
     for (const key of new Set([...Object.keys(counts), ...Object.keys(snapshot)])) {
       if (counts[key] !== snapshot[key]) ctx.events.warn(`Redis database ${key.slice("keys:db".length)} changed while the backup started: ${counts[key] ?? 0} keys before, ${snapshot[key] ?? 0} in the point-in-time RDB (recorded)`);
     }

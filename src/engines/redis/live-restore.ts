@@ -1,8 +1,8 @@
 /**
  * Live restore: loads an RDB into a running Redis with `RESTORE key ttl payload REPLACE ABSTTL`, pipelined in
- * batches with bounded bytes in flight, one connection per database. Two passes over the artifact: the first
- * parses it whole and checks the CRC-64, the versions and the types without changing anything; only then are
- * the databases flushed and the second pass loads them. Keys whose absolute expiry has passed are skipped.
+ * batches with bounded bytes in flight, on one connection (`SELECT` between databases). Two passes over the
+ * artifact: the first parses it whole and checks the CRC-64, the versions and the types without changing
+ * anything; only then are the databases flushed and the second pass loads them. Keys whose absolute expiry has passed are skipped.
  *
  * The first pass is skipped when the caller vouches for the bytes ({@link LiveRestoreOptions.checked}): the
  * backup parsed this RDB to its end as Redis sent it, and this run re-hashed the artifact against the manifest

@@ -23,11 +23,17 @@ export async function serverVersion(client: Redis): Promise<string> {
 
 /** Keys per database from INFO keyspace, as `keys:db<n>` counts. */
 export async function keyspaceCounts(client: Redis, dbs?: readonly number[]): Promise<Record<string, number>> {
+  const found = [...(await client.info("keyspace")).matchAll(/^db(\d+):keys=(\d+)/gm)].map((m) => [Number(m[1]), Number(m[2])] as const);
+  return countsOf(found, dbs);
+}
+
+/**
+ * `keys:db<n>` counts of the databases in `keys` (database, keys), only those of the selection `dbs` when
+ * given, each of which then has a count (0 when it holds nothing).
+ */
+export function countsOf(keys: Iterable<readonly [number, number]>, dbs?: readonly number[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const match of (await client.info("keyspace")).matchAll(/^db(\d+):keys=(\d+)/gm)) {
-    const db = Number(match[1]);
-    if (dbs === undefined || dbs.includes(db)) counts[`keys:db${db}`] = Number(match[2]);
-  }
+  for (const [db, n] of keys) if (dbs === undefined || dbs.includes(db)) counts[`keys:db${db}`] = n;
   for (const db of dbs ?? []) counts[`keys:db${db}`] ??= 0;
   return counts;
 }

@@ -4,12 +4,13 @@
  * `PSYNC ? -1` (or `SYNC` where refused). Nothing is saved on the server's disk when it does diskless sync;
  * otherwise it writes its usual `BGSAVE` file. The payload comes either as `$<length>` + bytes, or with
  * diskless sync as `$EOF:<40-byte mark>` + bytes + the mark. Keep-alive newlines before the payload are
- * skipped. The payload is streamed: memory holds one socket chunk plus the 40-byte mark.
+ * skipped. The payload is streamed in pieces of 256 KiB; the socket pauses while the reader is behind.
  */
 import type net from "node:net";
 import { Readable } from "node:stream";
 import { EngineError } from "../../core/errors.ts";
 import type { RedisConnectionOptions } from "./connection.ts";
+import { type PayloadEnd, PayloadPieces } from "./payload-pieces.ts";
 import { connectSocket } from "./socket.ts";
 
 export interface RdbFetch {
@@ -50,11 +51,11 @@ export async function fetchRdb(options: RedisConnectionOptions, signal: AbortSig
     if (header.startsWith("$EOF:")) {
       const mark = Buffer.from(header.slice(5), "latin1");
       if (mark.length !== 40) throw new EngineError("Redis sent a malformed end-of-file mark for the RDB transfer.");
-      return { stream: Readable.from(reader.untilMark(mark, signal), { objectMode: false }), protocol, framing: "eof-marker", keepAlives: reader.keepAlives };
+      return { stream: reader.payload({ mark }), protocol, framing: "eof-marker", keepAlives: reader.keepAlives };
     }
     const length = Number(header.slice(1));
     if (!Number.isSafeInteger(length) || length < 0) throw new EngineError(`Redis announced an RDB of '${header.slice(1, 40)}' bytes.`);
-    return { stream: Readable.from(reader.exactly(length, signal), { objectMode: false }), protocol, framing: "length", length, keepAlives: reader.keepAlives };
+    return { stream: reader.payload({ length }), protocol, framing: "length", length, keepAlives: reader.keepAlives };
   } catch (err) {
     socket.destroy();
     throw err;
@@ -78,16 +79,36 @@ function expectOk(reply: string, what: string): void {
   }
 }
 
-/** Pulls chunks from a socket: lines for the handshake, then raw bytes for the payload. */
+/**
+ * Reads a replication connection: lines for the handshake, then the payload as a stream of large pieces
+ * ({@link PayloadPieces}). It listens to `data` events rather than iterating the socket, so that a chunk costs
+ * one copy and no promise; the socket is paused while the stream's reader is behind.
+ */
 class SocketReader {
   private readonly socket: net.Socket;
-  private readonly chunks: AsyncIterator<Buffer>;
   private rest: Buffer = Buffer.alloc(0);
+  /** Where chunks go once the payload began. */
+  private sink: ((chunk: Buffer) => void) | undefined;
+  private wake: (() => void) | undefined;
+  private failure: Error | undefined;
+  private closed = false;
   keepAlives = 0;
 
   constructor(socket: net.Socket) {
     this.socket = socket;
-    this.chunks = socket[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    socket.on("data", (chunk: Buffer) => {
+      if (this.sink !== undefined) return this.sink(chunk);
+      this.rest = this.rest.length === 0 ? chunk : Buffer.concat([this.rest, chunk]);
+      this.wakeUp();
+    });
+    socket.on("error", (err: Error) => {
+      this.failure ??= err;
+      this.wakeUp();
+    });
+    socket.on("close", () => {
+      this.closed = true;
+      this.wakeUp();
+    });
   }
 
   send(args: string[]): void {
@@ -111,64 +132,57 @@ class SocketReader {
         continue;
       }
       if (this.rest.length > 65536) throw new EngineError("Redis sent an over-long line during the replication handshake.");
-      this.rest = Buffer.concat([this.rest, await this.next()]);
+      await this.more();
     }
   }
 
-  async *exactly(length: number, signal: AbortSignal): AsyncGenerator<Buffer> {
-    let left = length;
-    try {
-      while (left > 0) {
-        signal.throwIfAborted();
-        const chunk = this.rest.length > 0 ? this.rest : await this.next();
-        this.rest = Buffer.alloc(0);
-        const part = chunk.length > left ? chunk.subarray(0, left) : chunk;
-        left -= part.length;
-        yield part;
-      }
-    } finally {
-      this.socket.destroy();
-    }
+  /** The rest of the connection up to `end`, as a byte stream; the socket is closed when it ends or fails. */
+  payload(end: PayloadEnd): Readable {
+    const socket = this.socket;
+    const out = new Readable({
+      highWaterMark: 1024 * 1024,
+      read: () => void socket.resume(),
+      destroy: (err, callback) => {
+        socket.destroy();
+        callback(err);
+      },
+    });
+    const pieces = new PayloadPieces(end, (piece) => {
+      if (!out.push(piece)) socket.pause();
+    });
+    const stop = (): void => {
+      if (pieces.done) return;
+      out.destroy(this.failure ?? closedEarly());
+    };
+    socket.on("error", stop);
+    socket.on("close", stop);
+    this.sink = (chunk) => {
+      if (!pieces.add(chunk)) return;
+      this.sink = () => {}; // Redis may go on with the replication stream: not ours
+      out.push(null);
+      socket.destroy();
+    };
+    const first = this.rest;
+    this.rest = Buffer.alloc(0);
+    if (pieces.done) this.sink(Buffer.alloc(0));
+    else if (first.length > 0) this.sink(first);
+    if (this.failure !== undefined || this.closed) stop();
+    return out;
   }
 
-  async *untilMark(mark: Buffer, signal: AbortSignal): AsyncGenerator<Buffer> {
-    let held = Buffer.alloc(0); // the last mark.length - 1 bytes seen, not yet passed on
-    try {
-      for (;;) {
-        signal.throwIfAborted();
-        const chunk = this.rest.length > 0 ? this.rest : await this.next();
-        this.rest = Buffer.alloc(0);
-        const seam = Buffer.concat([held, chunk.subarray(0, mark.length - 1)]).indexOf(mark);
-        if (seam >= 0) {
-          if (seam > 0) yield held.subarray(0, seam);
-          return;
-        }
-        const at = chunk.indexOf(mark);
-        if (at >= 0) {
-          if (held.length > 0) yield held;
-          if (at > 0) yield chunk.subarray(0, at);
-          return;
-        }
-        const window = held.length + chunk.length;
-        const keep = Math.min(window, mark.length - 1);
-        const pass = window - keep;
-        if (pass > 0) {
-          if (pass <= held.length) yield held.subarray(0, pass);
-          else {
-            if (held.length > 0) yield held;
-            yield chunk.subarray(0, pass - held.length);
-          }
-        }
-        held = chunk.length >= keep ? Buffer.from(chunk.subarray(chunk.length - keep)) : Buffer.concat([held, chunk]).subarray(window - keep);
-      }
-    } finally {
-      this.socket.destroy();
-    }
+  private async more(): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.closed) throw closedEarly();
+    await new Promise<void>((resolve) => (this.wake = resolve));
   }
 
-  private async next(): Promise<Buffer> {
-    const { value, done } = await this.chunks.next();
-    if (done === true) throw new EngineError("Redis closed the replication connection before the RDB was complete.", { hint: "Check the Redis log (client-output-buffer-limit replica, timeouts)." });
-    return value;
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
+}
+
+function closedEarly(): EngineError {
+  return new EngineError("Redis closed the replication connection before the RDB was complete.", { hint: "Check the Redis log (client-output-buffer-limit replica, timeouts)." });
 }

@@ -1,21 +1,30 @@
 /**
- * One measured Qdrant backup, in its own process so that its peak RSS is its own:
+ * One measured Qdrant backup or restore, in its own process so that its peak RSS is its own:
  *
- *   node bench/qdrant/child.ts QDRANT_URL COLLECTION PREFIX none|zstd|gzip
+ *   node bench/qdrant/child.ts backup  QDRANT_URL COLLECTION PREFIX none|zstd|gzip SECTION_FILE
+ *   node bench/qdrant/child.ts restore QDRANT_URL COLLECTION PREFIX SECTION_FILE
  *
- * Runs the engine's backup of COLLECTION (snapshot with wait=true, streamed download → compress + sha256 → the
- * S3 target at the `S3_*` coordinates under PREFIX, server-side snapshot deleted), then prints one JSON line:
- * seconds, CPU seconds, raw and stored bytes, peak RSS in KiB. Nothing is written to a local file.
+ * `backup` runs the engine's backup of COLLECTION (snapshot with wait=true, streamed download → compress +
+ * sha256 → the S3 target at the `S3_*` coordinates under PREFIX, server-side snapshot deleted) and writes the
+ * engine's manifest section to SECTION_FILE. `restore` reads that section back and runs the engine's restore
+ * of it from the same target (stored object → verified, decompressed stream → upload-recover), under the name
+ * `COLLECTION_restored`, replacing a collection of that name. Either prints one JSON line: seconds, CPU
+ * seconds, raw and stored bytes, peak RSS in KiB. Nothing is written to a local file but the section.
  */
+import { readFileSync, writeFileSync } from "node:fs";
 import { Emitter } from "../../src/core/events.ts";
+import type { EngineSection } from "../../src/engines/engine.ts";
 import { createQdrantEngine } from "../../src/engines/qdrant/index.ts";
 import { isCompression } from "../../src/pipeline/index.ts";
-import { artifactWriter } from "../../src/plans/artifacts.ts";
+import { artifactReader, artifactWriter } from "../../src/plans/artifacts.ts";
 import { createS3Target } from "../../src/targets/s3.ts";
 
-const [url, collection, prefix, compression] = process.argv.slice(2);
-if (url === undefined || collection === undefined || prefix === undefined || !isCompression(compression)) {
-  console.error("usage: node bench/qdrant/child.ts QDRANT_URL COLLECTION PREFIX none|zstd|gzip");
+const BACKUP_ID = "2025-10-25T14-30-00Z";
+const [mode, url, collection, prefix, ...rest] = process.argv.slice(2);
+const compression = mode === "backup" ? rest[0] : "none";
+const sectionFile = mode === "backup" ? rest[1] : rest[0];
+if ((mode !== "backup" && mode !== "restore") || url === undefined || collection === undefined || prefix === undefined || !isCompression(compression) || sectionFile === undefined) {
+  console.error("usage: node bench/qdrant/child.ts backup QDRANT_URL COLLECTION PREFIX none|zstd|gzip SECTION_FILE\n       node bench/qdrant/child.ts restore QDRANT_URL COLLECTION PREFIX SECTION_FILE");
   process.exit(2);
 }
 const target = await createS3Target({
@@ -26,14 +35,23 @@ const target = await createS3Target({
 });
 const signal = new AbortController().signal;
 const events = new Emitter();
-const engine = createQdrantEngine({ url, collections: [collection] });
 const started = process.hrtime.bigint();
 const cpuBefore = process.cpuUsage();
-const section = await engine.backup({
-  signal,
-  events,
-  writeArtifact: artifactWriter("qdrant", { target, stack: "bench", backupId: "2025-10-25T14-30-00Z", compression, compressionExplicit: true, events, signal }),
-} as Parameters<typeof engine.backup>[0]);
+let section: EngineSection;
+if (mode === "backup") {
+  const engine = createQdrantEngine({ url, collections: [collection] });
+  section = await engine.backup({
+    signal,
+    events,
+    writeArtifact: artifactWriter("qdrant", { target, stack: "bench", backupId: BACKUP_ID, compression, compressionExplicit: true, events, signal }),
+  });
+  writeFileSync(sectionFile, JSON.stringify(section));
+} else {
+  section = JSON.parse(readFileSync(sectionFile, "utf8")) as EngineSection;
+  const engine = createQdrantEngine({ url, rename: { [collection]: `${collection}_restored` } });
+  const readArtifact = artifactReader(section.artifacts, { target, stack: "bench", backupId: BACKUP_ID, signal });
+  await engine.restore(section, { signal, events, readArtifact, purge: true });
+}
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 await target.close();
 const [artifact] = section.artifacts;

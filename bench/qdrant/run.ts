@@ -1,5 +1,5 @@
 /**
- * Benchmark of the Qdrant engine's backup path (not a test; run on demand, with the test services' `S3_*`
+ * Benchmark of the Qdrant engine's backup and restore paths (not a test; run on demand, with the test services' `S3_*`
  * coordinates loaded from `.cache/services/env`):
  *
  *   scripts/with-node node bench/qdrant/run.ts [--points 100000] [--dim 384] [--repeat 2] [--json FILE] [--scale S]
@@ -9,10 +9,12 @@
  *   - stackvault: the engine's backup (snapshot with wait=true → streamed download → sha256 → S3 target
  *     multipart, server-side snapshot deleted), with `none` and with `zstd`, in a child process (peak RSS its own);
  *   - the peer: `curl -X POST …/snapshots?wait=true`, `curl -o file`, `aws s3 cp file`, `curl -X DELETE`
- *     (Debian `awscli` when installed as /usr/bin/aws), under /usr/bin/time.
+ *     (Debian `awscli` when installed as /usr/bin/aws), under /usr/bin/time;
+ *   - stackvault's restore of the `none` backup (S3 object → verified stream → upload-recover under another
+ *     name), in a child process too, and the peer's: `aws s3 cp` to a file, then `curl -F snapshot=@file`.
  * Prints MiB/s of snapshot bytes, CPU seconds, stored size and peak RSS, the ratio to the peer (goal ≥ 1×, with no
  * temporary file on our side) and what zstd buys on snapshots. With `--json FILE` it also writes the best runs and
- * the ratio as a bench/common/result.ts document (`--scale` only labels it, for bench/run.ts).
+ * the ratios as a bench/common/result.ts document (`--scale` only labels it, for bench/run.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -49,7 +51,7 @@ try {
   console.log(`loaded ${points} points of ${dim} floats in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, ${firstLine(aws, ["--version"])}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   for (let i = 0; i < repeat; i++) {
-    rows.push(ours("none"), peer(), ours("zstd"));
+    rows.push(ours("none"), peer(), ours("zstd"), oursRestore("none"), peerRestore());
   }
   const best = (prefix: string) => rows.filter((r) => r.name.startsWith(prefix)).reduce((a, b) => (a.seconds <= b.seconds ? a : b));
   const snapshotBytes = best("stackvault none").rawBytes;
@@ -61,19 +63,24 @@ try {
   const none = best("stackvault none");
   const zstd = best("stackvault zstd");
   const curl = best("curl");
+  const restore = best("stackvault restore");
+  const curlRestore = best("aws s3 cp");
   console.log(`\nbest runs: stackvault none → S3 is ${(curl.seconds / none.seconds).toFixed(2)}× the peer's throughput (goal ≥ 1×), no temporary file;`);
   writeResults(values.json, [{
     bench: "qdrant",
     scale: Number(values.scale),
     dataset: `${points} points of ${dim} floats, snapshot ${mib(snapshotBytes).toFixed(1)} MiB`,
-    rows: [none, curl, zstd].map((r) => ({ name: r.name, side: r.name.startsWith("stackvault") ? "stackvault" : "peer", seconds: r.seconds, cpuSeconds: r.cpuSeconds, peakRssMiB: r.rssKiB / 1024, rate: mib(snapshotBytes) / r.seconds, unit: "MiB/s", note: `best of ${repeat}` })),
+    rows: [none, curl, zstd, restore, curlRestore].map((r) => ({ name: r.name, side: r.name.startsWith("stackvault") ? "stackvault" : "peer", seconds: r.seconds, cpuSeconds: r.cpuSeconds, peakRssMiB: r.rssKiB / 1024, rate: mib(snapshotBytes) / r.seconds, unit: "MiB/s", note: `best of ${repeat}` })),
     ratios: [
       atLeast("snapshot → S3 speed, stackvault none ÷ curl + aws s3 cp", curl.seconds / none.seconds, 1),
       figure("stored bytes saved by zstd", (1 - zstd.storedBytes / zstd.rawBytes) * 100, "%"),
       atMost("peak RSS of stackvault's backup", Math.max(none.rssKiB, zstd.rssKiB) / 1024, 256, "MiB"),
+      figure("S3 → Qdrant restore speed, stackvault ÷ aws s3 cp + curl -F", curlRestore.seconds / restore.seconds, "×"),
+      atMost("peak RSS of stackvault's restore", restore.rssKiB / 1024, 256, "MiB"),
     ],
     loadAverage: { before: loadBefore, after: loadAverage() },
   }]);
+  console.log(`restore: stackvault S3 → upload-recover is ${(curlRestore.seconds / restore.seconds).toFixed(2)}× the peer's throughput, peak RSS ${(restore.rssKiB / 1024).toFixed(0)} MiB;`);
   console.log(`zstd stores ${((1 - zstd.storedBytes / zstd.rawBytes) * 100).toFixed(1)}% fewer bytes and takes ${(zstd.seconds / none.seconds).toFixed(2)}× the time of none (CPU ${zstd.cpuSeconds.toFixed(1)} s vs ${none.cpuSeconds.toFixed(1)} s).`);
 } finally {
   server.kill("SIGTERM");
@@ -85,10 +92,47 @@ try {
 // --- internal ---
 
 function ours(compression: string): Row {
-  const child = spawnSync(process.execPath, [path.join(here, "child.ts"), url, "bench", `bench-qdrant-${process.pid}/ours-${compression}`, compression], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  if (child.status !== 0) throw new Error(`stackvault run (${compression}) failed with status ${child.status}`);
-  const r = JSON.parse(child.stdout.trim().split("\n").at(-1) ?? "{}") as { seconds: number; cpuSeconds: number; rawBytes: number; storedBytes: number; maxRssKiB: number };
+  const r = child(["backup", url, "bench", `bench-qdrant-${process.pid}/ours-${compression}`, compression, path.join(work, `section-${compression}.json`)]);
   return { name: `stackvault ${compression} → S3 (streamed)`, seconds: r.seconds, cpuSeconds: r.cpuSeconds, rawBytes: r.rawBytes, storedBytes: r.storedBytes, rssKiB: r.maxRssKiB };
+}
+
+/** stackvault's restore of the backup `ours(compression)` made, into `bench_restored` (dropped afterwards). */
+function oursRestore(compression: string): Row {
+  const r = child(["restore", url, "bench", `bench-qdrant-${process.pid}/ours-${compression}`, path.join(work, `section-${compression}.json`)]);
+  spawnSync("curl", ["-sf", "-o", "/dev/null", "-X", "DELETE", `${url}/collections/bench_restored`], { stdio: "inherit" });
+  return { name: `stackvault restore ← S3 ${compression} (streamed)`, seconds: r.seconds, cpuSeconds: r.cpuSeconds, rawBytes: r.rawBytes, storedBytes: r.storedBytes, rssKiB: r.maxRssKiB };
+}
+
+function child(argv: string[]): { seconds: number; cpuSeconds: number; rawBytes: number; storedBytes: number; maxRssKiB: number } {
+  const run = spawnSync(process.execPath, [path.join(here, "child.ts"), ...argv], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (run.status !== 0) throw new Error(`stackvault ${argv.join(" ")} failed with status ${run.status}`);
+  return JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as { seconds: number; cpuSeconds: number; rawBytes: number; storedBytes: number; maxRssKiB: number };
+}
+
+/** The peer's restore: fetch the object the peer stored to a file, upload it with curl, drop the collection. */
+function peerRestore(): Row {
+  const file = path.join(work, "peer-restore.snapshot");
+  const script = [
+    "set -e",
+    `"${aws}" --endpoint-url "${s3.endpoint}" s3 cp --only-show-errors "s3://${s3.bucket}/bench-qdrant-${process.pid}/peer.snapshot" "$2"`,
+    `curl -sf -o /dev/null -F "snapshot=@$2" "$1/collections/bench_peer/snapshots/upload?wait=true&priority=snapshot"`,
+  ].join("\n");
+  const timed = timedShell(script, file);
+  const size = Number(spawnSync("stat", ["-c", "%s", file], { encoding: "utf8" }).stdout.trim());
+  rmSync(file, { force: true });
+  spawnSync("curl", ["-sf", "-o", "/dev/null", "-X", "DELETE", `${url}/collections/bench_peer`], { stdio: "inherit" });
+  return { name: "aws s3 cp to file && curl -F snapshot=@file", ...timed, rawBytes: size, storedBytes: size };
+}
+
+/** Runs `sh -c script sh URL FILE` under /usr/bin/time: seconds, CPU seconds, peak RSS in KiB. */
+function timedShell(script: string, file: string): { seconds: number; cpuSeconds: number; rssKiB: number } {
+  const timeFile = path.join(work, "time.txt");
+  const started = process.hrtime.bigint();
+  const run = spawnSync("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, "sh", "-c", script, "sh", url, file], { stdio: "inherit", env: awsEnv });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (run.status !== 0) throw new Error(`the peer failed: ${script.split("\n").at(-1) ?? ""}`);
+  const [rss = 0, user = 0, sys = 0] = (readFileSync(timeFile, "utf8").trim().split("\n").at(-1) ?? "").split(" ").map(Number);
+  return { seconds, cpuSeconds: user + sys, rssKiB: rss };
 }
 
 /** The peer: create the snapshot, download it to a file, upload the file, delete the snapshot. */
@@ -101,15 +145,10 @@ function peer(): Row {
     `"${aws}" --endpoint-url "${s3.endpoint}" s3 cp --only-show-errors "$2" "s3://${s3.bucket}/bench-qdrant-${process.pid}/peer.snapshot"`,
     `curl -sf -X DELETE "$1/collections/bench/snapshots/$name" > /dev/null`,
   ].join("\n");
-  const timeFile = path.join(work, "time.txt");
-  const started = process.hrtime.bigint();
-  const run = spawnSync("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, "sh", "-c", script, "sh", url, file], { stdio: "inherit", env: awsEnv });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (run.status !== 0) throw new Error("the peer (curl + aws s3 cp) failed");
+  const timed = timedShell(script, file);
   const size = Number(spawnSync("stat", ["-c", "%s", file], { encoding: "utf8" }).stdout.trim());
   rmSync(file, { force: true });
-  const [rss = 0, user = 0, sys = 0] = (readFileSync(timeFile, "utf8").trim().split("\n").at(-1) ?? "").split(" ").map(Number);
-  return { name: "curl -o file && aws s3 cp file", seconds, cpuSeconds: user + sys, rawBytes: size, storedBytes: size, rssKiB: rss };
+  return { name: "curl -o file && aws s3 cp file", ...timed, rawBytes: size, storedBytes: size };
 }
 
 async function load(): Promise<void> {

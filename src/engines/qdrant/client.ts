@@ -2,12 +2,13 @@
  * A small Qdrant REST client for the engine: only the endpoints the engine needs (every one is listed in
  * {@link QDRANT_ENDPOINTS} and checked against Qdrant's OpenAPI description by a test). API key in the
  * `api-key` header, a timeout per call, retries with backoff only for idempotent calls (GET, DELETE), streamed
- * snapshot download and upload.
+ * snapshot download and upload (the upload through `node:http`, see `upload.ts`).
  */
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { CancelledError, EngineError, NotFoundError } from "../../core/errors.ts";
-import { redact } from "../../core/redact.ts";
+import { EngineError } from "../../core/errors.ts";
+import { refused, unreachable } from "./errors.ts";
+import { postStream } from "./upload.ts";
 
 /** Method and path template of every call the engine makes. */
 export const QDRANT_ENDPOINTS = [
@@ -32,8 +33,15 @@ export interface QdrantClientOptions {
   timeoutMs?: number;
   /** Attempts for idempotent calls. @default 3 */
   attempts?: number;
-  /** The fetch to use (tests record calls through it). @default globalThis.fetch */
+  /**
+   * A snapshot upload fails when no byte goes out or comes in for this long; with `wait=true` that includes
+   * Qdrant's recovery after the last byte. @default 300000
+   */
+  uploadIdleTimeoutMs?: number;
+  /** The fetch for every call but the snapshot upload (tests script answers through it). @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** Told of every call before it is made, the snapshot upload included (tests record calls through it). */
+  onRequest?: (method: string, url: URL) => void;
 }
 
 export interface SnapshotDescription {
@@ -98,7 +106,9 @@ export class QdrantClient {
 
   /**
    * Recovers `name` from a snapshot streamed from `body` (multipart field `snapshot`), with `priority=snapshot`
-   * and the checksum Qdrant verifies before it changes anything. Never retried (the body is a stream).
+   * and the checksum Qdrant verifies before it changes anything. Never retried (the body is a stream). Memory
+   * is bounded whatever the snapshot's size: `body` is read only as fast as the socket drains (see
+   * {@link postStream}); `body` is destroyed if the upload fails.
    */
   async uploadSnapshot(name: string, fileName: string, body: Readable, checksum: string, signal: AbortSignal): Promise<void> {
     const boundary = `----stackvault${Math.random().toString(16).slice(2)}${Date.now().toString(16)}`;
@@ -108,7 +118,17 @@ export class QdrantClient {
       yield Buffer.from(`\r\n--${boundary}--\r\n`);
     }
     const path = `/collections/${enc(name)}/snapshots/upload?wait=true&priority=snapshot&checksum=${checksum}`;
-    await this.send("POST", path, { body: multipart(), contentType: `multipart/form-data; boundary=${boundary}` }, signal);
+    const url = new URL(`${this.url}${path}`);
+    this.options.onRequest?.("POST", url);
+    await postStream({
+      url,
+      headers: { ...this.authHeader(), "content-type": `multipart/form-data; boundary=${boundary}` },
+      body: multipart(),
+      source: body,
+      where: this.where("POST", path),
+      signal,
+      idleTimeoutMs: this.options.uploadIdleTimeoutMs ?? 300_000,
+    });
   }
 
   // --- internal ---
@@ -133,36 +153,28 @@ export class QdrantClient {
     }
   }
 
-  private async send(method: string, path: string, body: { body: string | AsyncIterable<Uint8Array>; contentType: string } | undefined, signal: AbortSignal | undefined): Promise<Response> {
-    const headers: Record<string, string> = {};
-    if (this.options.apiKey) headers["api-key"] = this.options.apiKey;
+  private async send(method: string, path: string, body: { body: string; contentType: string } | undefined, signal: AbortSignal | undefined): Promise<Response> {
+    const headers: Record<string, string> = this.authHeader();
     if (body) headers["content-type"] = body.contentType;
-    const where = `Qdrant at ${this.url} (${method} ${path.split("?")[0]})`;
+    const where = this.where(method, path);
+    const url = new URL(`${this.url}${path}`);
+    this.options.onRequest?.(method, url);
     let res: Response;
     try {
-      res = await (this.options.fetch ?? fetch)(`${this.url}${path}`, {
-        method,
-        headers,
-        ...(body ? { body: body.body as RequestInit["body"], duplex: "half" } : {}),
-        ...(signal ? { signal } : {}),
-      } as RequestInit);
+      res = await (this.options.fetch ?? fetch)(url, { method, headers, ...(body ? { body: body.body } : {}), ...(signal ? { signal } : {}) });
     } catch (err) {
-      if (signal?.aborted && (signal.reason as Error | undefined)?.name !== "TimeoutError") throw new CancelledError(`Cancelled while calling ${where}.`, { cause: err });
-      const cause = (err as Error).cause as (Error & { code?: string }) | undefined;
-      if (isCertificateError(cause?.code)) {
-        throw new EngineError(`${where}: its TLS certificate is not trusted (${cause?.code ?? "certificate error"}: ${cause?.message ?? ""}).`, {
-          cause: err,
-          hint: "If Qdrant uses a private CA, trust it with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; check that --qdrant-url names the host its certificate is for.",
-        });
-      }
-      throw Object.assign(new EngineError(`Cannot reach ${where}: ${redact(String(cause ?? (err as Error).message))}`, { cause: err, hint: "Check --qdrant-url and that Qdrant runs." }), { retryable: true });
+      throw unreachable(where, err, (err as Error).cause as (Error & { code?: string }) | undefined, signal);
     }
     if (res.ok) return res;
-    const text = redact((await res.text().catch(() => "")).slice(0, 500));
-    const message = extractError(text);
-    if (res.status === 404) throw new NotFoundError(`${where}: ${message || "not found"}`);
-    if (res.status === 401 || res.status === 403) throw new EngineError(`${where} refused the API key (${res.status}).`, { hint: "Set QDRANT_API_KEY (or QDRANT_API_KEY_FILE) to the server's key." });
-    throw Object.assign(new EngineError(`${where} answered ${res.status}: ${message || text}`), { retryable: res.status >= 500 });
+    throw refused(where, res.status, await res.text().catch(() => ""));
+  }
+
+  private authHeader(): Record<string, string> {
+    return this.options.apiKey ? { "api-key": this.options.apiKey } : {};
+  }
+
+  private where(method: string, path: string): string {
+    return `Qdrant at ${this.url} (${method} ${path.split("?")[0]})`;
   }
 }
 
@@ -170,18 +182,4 @@ export class QdrantClient {
 
 function enc(segment: string): string {
   return encodeURIComponent(segment);
-}
-
-/** OpenSSL and Node verification failures: retrying cannot help, the operator must trust the CA or fix the name. */
-function isCertificateError(code: string | undefined): boolean {
-  return code !== undefined && /^(UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|CERT_|ERR_TLS_CERT|HOSTNAME_MISMATCH)/.test(code);
-}
-
-function extractError(text: string): string {
-  try {
-    const parsed = JSON.parse(text) as { status?: { error?: string } };
-    return parsed.status?.error ?? "";
-  } catch {
-    return text;
-  }
 }

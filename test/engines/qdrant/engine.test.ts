@@ -32,12 +32,10 @@ const SEED = ["knowbase", "knowwhere_proto", "rfp_qa"];
 /** An engine whose every HTTP call is recorded as `METHOD /template`. */
 function recordingEngine(options: Partial<QdrantEngineOptions> = {}): { engine: ReturnType<typeof createQdrantEngine>; calls: string[] } {
   const calls: string[] = [];
-  const recordingFetch: typeof fetch = async (input, init) => {
-    const url = new URL(String(input));
-    calls.push(`${init?.method ?? "GET"} ${url.pathname}`);
-    return fetch(input, init);
+  const onRequest = (method: string, url: URL): void => {
+    calls.push(`${method} ${url.pathname}`);
   };
-  return { engine: createQdrantEngine({ url: conn.url, fetch: recordingFetch, ...options }), calls };
+  return { engine: createQdrantEngine({ url: conn.url, onRequest, ...options }), calls };
 }
 
 async function backupAll(engine: ReturnType<typeof createQdrantEngine>, target = createMemoryTarget()) {

@@ -6,7 +6,7 @@
  * Iceberg, Lance, telemetry) are off. S3 credentials come from an identities file in the state folder.
  * Writes S3B_ENDPOINT, S3B_ACCESS_KEY, S3B_SECRET_KEY, S3B_BUCKET, S3B_REGION.
  */
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ensureGoBinary } from "../install.ts";
 import { ensureDir } from "../process.ts";
@@ -34,7 +34,7 @@ const seaweedfs: TestService = {
     for (const flag of ports) assigned.set(flag, await uniquePort(ctx, assigned));
     const args = [
       "mini",
-      `-dir=${ensureDir(path.join(ctx.stateDir, "data"))}`,
+      `-dir=${freshDir(path.join(ctx.stateDir, "data"))}`,
       "-ip=127.0.0.1",
       "-ip.bind=127.0.0.1",
       ...[...assigned].map(([flag, port]) => `-${flag}=${port}`),
@@ -95,4 +95,15 @@ function binary(ctx: HarnessContext): Promise<string> {
     },
     ctx.log,
   );
+}
+
+/**
+ * The data folder, emptied first. `weed mini` names its master's state folder after the master port, which is
+ * new at every start, so on a second start the master rebuilt its state under a new cluster id, the volume
+ * server still reported the old one, and SeaweedFS froze volume growth: every write to a new collection then
+ * failed with "no writable volumes". The test data is not meant to outlive a stop.
+ */
+function freshDir(dir: string): string {
+  rmSync(dir, { recursive: true, force: true });
+  return ensureDir(dir);
 }

@@ -8,7 +8,7 @@
  * generator version), then, `--repeat` times in a row (so that a burst of load on a shared machine hits
  * every row alike):
  *   - stackvault: file → compress + sha256 of raw and stored bytes → local-folder target (atomic put, fsync),
- *     in a child process, reporting MiB/s of raw input and peak RSS;
+ *     in a child process (with stackvault's V8 flags, src/core/node-flags.ts), reporting MiB/s of raw input and peak RSS;
  *     and the same into a plain file (no fsync), to separate the target's durability cost;
  *   - the peers: `zstd -3 | cat > file` (one thread, as zstd runs by default), the same with `sync file`,
  *     and `zstd -3 -T2 | cat > file` (two threads, as the pipeline uses two cores). `--level` sets the zstd
@@ -35,6 +35,7 @@ import { generateDump, GENERATOR_VERSION } from "./generate.ts";
 import { optionArgs } from "../common/args.ts";
 import { loadAverage as loadAverageNow, writeResults, type BenchRow } from "../common/result.ts";
 import { median, printReport, type Measure, type Row } from "./report.ts";
+import { NODE_FLAGS } from "../../src/core/node-flags.ts";
 
 const SINK_NAMES: Record<string, string> = { local: "local target", file: "plain file", s3: "S3 target" };
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -136,7 +137,7 @@ function record(name: string, key: string, measure: Measure): void {
 /** One pipeline run in a child process; checks the raw hash (and the zstd file when it is local). */
 function pipelineRun(compression: string, sink: string): Measure {
   const dir = sink === "s3" ? `bench-${process.pid}-${compression}` : path.join(work, `${compression}-${sink}`);
-  const child = spawnSync(process.execPath, [path.join(here, "child.ts"), input, dir, compression, sink, blockBytes, parallelism, String(level)], {
+  const child = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), input, dir, compression, sink, blockBytes, parallelism, String(level)], {
     encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
   });
   if (child.status !== 0) throw new Error(`pipeline run (${compression} → ${sink}) failed with status ${child.status}`);

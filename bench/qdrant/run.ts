@@ -7,7 +7,7 @@
  * Starts its own Qdrant test server (a separate process, temporary data folder), loads one collection of
  * random dense vectors with small payloads, then in the same run, each `--repeat` times:
  *   - stackvault: the engine's backup (snapshot with wait=true → streamed download → sha256 → S3 target
- *     multipart, server-side snapshot deleted), with `none` and with `zstd`, in a child process (peak RSS its own);
+ *     multipart, server-side snapshot deleted), with `none` and with `zstd`, in a child process (peak RSS its own; stackvault's V8 flags);
  *   - the peer: `curl -X POST …/snapshots?wait=true`, `curl -o file`, `aws s3 cp file`, `curl -X DELETE`
  *     (Debian `awscli` when installed as /usr/bin/aws), under /usr/bin/time;
  *   - stackvault's restore of the `none` backup (S3 object → verified stream → upload-recover under another
@@ -24,6 +24,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { atLeast, atMost, figure, loadAverage, writeResults } from "../common/result.ts";
+import { NODE_FLAGS } from "../../src/core/node-flags.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -104,7 +105,7 @@ function oursRestore(compression: string): Row {
 }
 
 function child(argv: string[]): { seconds: number; cpuSeconds: number; rawBytes: number; storedBytes: number; maxRssKiB: number } {
-  const run = spawnSync(process.execPath, [path.join(here, "child.ts"), ...argv], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const run = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), ...argv], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   if (run.status !== 0) throw new Error(`stackvault ${argv.join(" ")} failed with status ${run.status}`);
   return JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as { seconds: number; cpuSeconds: number; rawBytes: number; storedBytes: number; maxRssKiB: number };
 }

@@ -39,3 +39,28 @@ test("eight bytes a step gives the bitwise CRC-64 for every length and alignment
   }
   assert.equal(new Crc64().update(data, 0, 101).update(data, 101, 300).value(), reference(data));
 });
+
+test("ranges at every offset of their backing buffer, alternating between buffers, give the bitwise CRC-64", () => {
+  const bitwise = (bytes: Uint8Array): bigint => {
+    let crc = 0n;
+    for (const byte of bytes) {
+      crc ^= BigInt(byte);
+      for (let k = 0; k < 8; k++) crc = crc & 1n ? (crc >> 1n) ^ 0x95ac9329ac4bc9b5n : crc >> 1n;
+    }
+    return crc;
+  };
+  const one = new Uint8Array(new ArrayBuffer(203));
+  const two = new Uint8Array(new ArrayBuffer(96));
+  one.forEach((_, i) => (one[i] = (i * 31 + 7) & 0xff));
+  two.forEach((_, i) => (two[i] = (i * 89 + 3) & 0xff));
+  for (let offset = 0; offset < 8; offset++) {
+    for (const length of [15, 16, 17, 31, 64, 87]) {
+      for (const whole of [one, two]) {
+        const view = new Uint8Array(whole.buffer, offset, length);
+        assert.equal(new Crc64().update(view).value(), bitwise(view), `offset ${offset}, ${length} bytes of a ${whole.length}-byte buffer`);
+      }
+    }
+  }
+  const tail = new Uint8Array(one.buffer, 180, 23); // ends at the buffer's last byte, not on a word boundary
+  assert.equal(new Crc64().update(tail).value(), bitwise(tail));
+});

@@ -103,8 +103,15 @@ async function* batches(source: Source, signal: AbortSignal | undefined, rawKeys
     const records: Array<RdbRecord | RawKeyRecord> = [];
     join();
     c.buf = buf;
+    // The CRC-64 covers every byte up to the end opcode: it is taken over whole runs of parsed records, once
+    // a drain and just before the end record (which checks it), rather than once a record.
+    let crcFrom = pos;
     while (pos < buf.length && !state.ended) {
       c.pos = pos;
+      if (state.verify && state.version > 0 && buf[pos] === OP.eof) {
+        crc.update(buf, crcFrom, pos);
+        crcFrom = pos;
+      }
       let record: RdbRecord | RawKeyRecord | undefined;
       try {
         record = parseOne(c, state, crc);
@@ -113,10 +120,10 @@ async function* batches(source: Source, signal: AbortSignal | undefined, rawKeys
         waitFor = Math.max(64, (buf.length - pos) * 2);
         break;
       }
-      if (!state.ended && state.verify) crc.update(buf, pos, c.pos);
       pos = c.pos;
       if (record !== undefined) records.push(record);
     }
+    if (state.verify && !state.ended) crc.update(buf, crcFrom, pos);
     if (state.ended && pos < buf.length) throw corrupt("bytes after the end of the file");
     return records;
   }

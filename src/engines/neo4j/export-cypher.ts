@@ -1,7 +1,8 @@
 /**
  * The `cypher` export method: reads the whole database in ONE read transaction through Bolt, records pulled
  * `fetchSize` at a time (the driver stops pulling while the consumer is slow), and yields the
- * `stackvault-cypher/2` script (see `script-format.ts`). Nothing is written on the server and APOC is not needed.
+ * `stackvault-cypher/2` script (see `script-format.ts`), batch by batch, as the UTF-8 buffers the
+ * {@link Batcher} wrote. Nothing is written on the server and APOC is not needed.
  *
  * Memory: the driver's fetch window plus the open batches of the {@link Batcher} (≤ 64 MiB, usually a few MiB).
  *
@@ -13,9 +14,10 @@ import { EngineError, throwIfAborted } from "../../core/errors.ts";
 import type { Emitter } from "../../core/events.ts";
 import type { Neo4jConnection } from "./connection.ts";
 import type { SchemaStatements } from "./schema.ts";
+import { Batcher } from "./batcher.ts";
+import type { WriteNotes } from "./literal-writer.ts";
 import {
-  Batcher, cleanup, FORMAT, nodeRow, nodeStatementTail, prologue, relationshipRow, relationshipStatementTail, trailer,
-  type BatchLimits,
+  cleanup, FORMAT, nodeRow, nodeStatementTail, prologue, relationshipRow, relationshipStatementTail, trailer, type BatchLimits,
 } from "./script-format.ts";
 
 export interface CypherExportOptions {
@@ -49,6 +51,7 @@ export async function* exportCypher(conn: Neo4jConnection, options: CypherExport
   yield Buffer.from(prologue());
   const batcher = new Batcher(options.limits);
   const tails = new Map<string, string>(); // statement tail per label set, then per type
+  const notes: WriteNotes = { needsServer: false };
   let nodes = 0;
   let relationships = 0;
   const session = conn.session("READ");
@@ -64,26 +67,27 @@ export async function* exportCypher(conn: Neo4jConnection, options: CypherExport
         tail = nodeStatementTail(labels.slice().sort());
         if (tails.size < 10_000) tails.set(key, tail);
       }
-      for (const s of batcher.add(tail, nodeRow(record.get("i") as bigint, record.get("p") as Record<string, unknown>))) {
-        yield Buffer.from(s);
-      }
+      notes.needsServer = false;
+      const row = nodeRow(record.get("i") as bigint, record.get("p") as Record<string, unknown>, notes);
+      for (const batch of batcher.add(tail, row, notes.needsServer)) yield batch;
       if (++nodes % 100_000 === 0) options.events.info(`Neo4j export: ${nodes} nodes`);
     }
-    for (const s of batcher.drain()) yield Buffer.from(s);
+    yield* batcher.drain();
     tails.clear();
     const relResult = tx.run("MATCH (a)-[r]->(b) RETURN id(a) AS s, id(b) AS e, type(r) AS t, properties(r) AS p");
     for await (const record of guardIter(conn, relResult, signal)) {
-      const row = relationshipRow(record.get("s") as bigint, record.get("e") as bigint, record.get("p") as Record<string, unknown>);
+      notes.needsServer = false;
+      const row = relationshipRow(record.get("s") as bigint, record.get("e") as bigint, record.get("p") as Record<string, unknown>, notes);
       const type = record.get("t") as string;
       let tail = tails.get(type);
       if (tail === undefined) {
         tail = relationshipStatementTail(type);
         if (tails.size < 10_000) tails.set(type, tail);
       }
-      for (const s of batcher.add(tail, row)) yield Buffer.from(s);
+      for (const batch of batcher.add(tail, row, notes.needsServer)) yield batch;
       if (++relationships % 100_000 === 0) options.events.info(`Neo4j export: ${relationships} relationships`);
     }
-    for (const s of batcher.drain()) yield Buffer.from(s);
+    yield* batcher.drain();
     await conn.guard(() => tx.commit(), signal);
     committed = true;
   } finally {

@@ -12,44 +12,65 @@
  * | Date, LocalTime, Time, LocalDateTime, DateTime | `date('…')`, `localtime('…')`, `time('…')`, `localdatetime('…')`, `datetime('…+01:00[Europe/Paris]')`, nanosecond precision |
  * | Duration | `duration({months: …, days: …, seconds: …, nanoseconds: …})` (exact, no normalisation) |
  * | Point | `point({srid: …, x: …, y: …[, z: …]})` |
- * | list | `[…]` of the above |
+ * | list | `[…]` of the above, separated by commas |
+ *
+ * A writer given {@link WriteNotes} also says whether what it wrote needs the server to evaluate it (see
+ * `script-format.ts` for why a script cares).
  */
 import neo4j from "neo4j-driver";
 import { EngineError } from "../../core/errors.ts";
+import { nearOffsetChange } from "./zone-offsets.ts";
 
-/** Returns the Cypher expression for one property value (see the table above). @throws EngineError on a type with no Cypher form. */
-export function writeValue(value: unknown): string {
+/** What writing a value found out about its text. */
+export interface WriteNotes {
+  /**
+   * Set, never cleared, when the text holds what a client's literal interpreter (cypher-shell's `:param`) cannot
+   * evaluate exactly: `apoc.util.compress(…)` (byte arrays), `toFloat(…)` (NaN, infinities), a name with a
+   * backtick or a line break, a time zone offset with seconds, or a datetime with a zone id and an offset
+   * within a day of that zone's offset change ({@link nearOffsetChange}).
+   */
+  needsServer: boolean;
+}
+
+/**
+ * Returns the Cypher expression for one property value (see the table above), noting in `notes` what needs the
+ * server. @throws EngineError on a type with no Cypher form.
+ */
+export function writeValue(value: unknown, notes?: WriteNotes): string {
   switch (typeof value) {
     case "string":
       return writeString(value);
     case "bigint":
       return value.toString();
     case "number":
-      return writeFloat(value);
+      return writeFloat(value, notes);
     case "boolean":
       return value ? "true" : "false";
     default:
       break;
   }
   if (value === null || value === undefined) return "null";
-  if (value instanceof Int8Array || value instanceof Uint8Array) return writeBytes(value);
-  if (Array.isArray(value)) return writeList(value);
+  if (value instanceof Int8Array || value instanceof Uint8Array) {
+    if (notes) notes.needsServer = true;
+    return writeBytes(value);
+  }
+  if (Array.isArray(value)) return writeList(value, notes);
   if (neo4j.isInt(value)) return value.toString();
   if (neo4j.isDate(value)) return `date('${isoDate(value)}')`;
   if (neo4j.isLocalTime(value)) return `localtime('${isoTime(value)}')`;
-  if (neo4j.isTime(value)) return `time('${isoTime(value)}${isoOffset(Number(value.timeZoneOffsetSeconds))}')`;
+  if (neo4j.isTime(value)) return `time('${isoTime(value)}${writeOffset(Number(value.timeZoneOffsetSeconds), notes)}')`;
   if (neo4j.isLocalDateTime(value)) return `localdatetime('${isoDate(value)}T${isoTime(value)}')`;
-  if (neo4j.isDateTime(value)) return `datetime('${isoDateTime(value)}')`;
+  if (neo4j.isDateTime(value)) return `datetime('${isoDateTime(value, notes)}')`;
   if (neo4j.isDuration(value)) {
     const d = value as { months: unknown; days: unknown; seconds: unknown; nanoseconds: unknown };
     return `duration({months: ${String(d.months)}, days: ${String(d.days)}, seconds: ${String(d.seconds)}, nanoseconds: ${String(d.nanoseconds)}})`;
   }
   if (neo4j.isPoint(value)) {
-    const z = value.z === undefined ? "" : `, z: ${writeFloat(value.z)}`;
-    return `point({srid: ${String(value.srid)}, x: ${writeFloat(value.x)}, y: ${writeFloat(value.y)}${z}})`;
+    const z = value.z === undefined ? "" : `, z: ${writeFloat(value.z, notes)}`;
+    return `point({srid: ${String(value.srid)}, x: ${writeFloat(value.x, notes)}, y: ${writeFloat(value.y, notes)}${z}})`;
   }
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    return writeMap(value as Record<string, unknown>);
+    return writeMap(value as Record<string, unknown>, notes);
   }
   throw new EngineError(`Neo4j returned a property value of an unsupported type (${describe(value)}).`, {
     hint: "Use --neo4j-method dump for this database, or report the type.",
@@ -57,22 +78,25 @@ export function writeValue(value: unknown): string {
 }
 
 /** `{key: value, …}` with every key escaped by {@link writeName}. */
-export function writeMap(map: Record<string, unknown>): string {
+export function writeMap(map: Record<string, unknown>, notes?: WriteNotes): string {
   let out = "{";
   let first = true;
   for (const k in map) {
     if (!Object.hasOwn(map, k)) continue;
-    out += `${first ? "" : ", "}${writeName(k)}: ${writeValue(map[k])}`;
+    out += `${first ? "" : ", "}${writeKey(k, notes)}: ${writeValue(map[k], notes)}`;
     first = false;
   }
   return `${out}}`;
 }
 
-/** `[…]` of {@link writeValue}s; a list of plain floats (embeddings) goes through one native `JSON.stringify`. */
-export function writeList(list: readonly unknown[]): string {
-  if (list.length > 0 && isPlainFloatList(list)) return JSON.stringify(list).replaceAll(",", ", ");
+/**
+ * `[…]` of {@link writeValue}s separated by commas; a list of plain floats (an embedding) is written by one
+ * native `JSON.stringify`, whose text is that list's Cypher literal.
+ */
+export function writeList(list: readonly unknown[], notes?: WriteNotes): string {
+  if (list.length > 0 && isPlainFloatList(list)) return JSON.stringify(list);
   let out = "[";
-  for (let i = 0; i < list.length; i++) out += (i === 0 ? "" : ", ") + writeValue(list[i]);
+  for (let i = 0; i < list.length; i++) out += (i === 0 ? "" : ",") + writeValue(list[i], notes);
   return `${out}]`;
 }
 
@@ -87,10 +111,11 @@ export function writeString(s: string): string {
 }
 
 /** A FLOAT literal that never reads back as an INTEGER, exact for every double. */
-export function writeFloat(x: number): string {
-  if (Number.isNaN(x)) return "toFloat('NaN')";
-  if (x === Infinity) return "toFloat('Infinity')";
-  if (x === -Infinity) return "toFloat('-Infinity')";
+export function writeFloat(x: number, notes?: WriteNotes): string {
+  if (!Number.isFinite(x)) {
+    if (notes) notes.needsServer = true;
+    return Number.isNaN(x) ? "toFloat('NaN')" : x > 0 ? "toFloat('Infinity')" : "toFloat('-Infinity')";
+  }
   if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
   const abs = x < 0 ? -x : x;
   if (abs >= 1e-6 && abs < 1e21) return Number.isInteger(x) ? `${x}.0` : String(x); // never an exponent here
@@ -123,6 +148,28 @@ export function isoOffset(seconds: number): string {
 }
 
 // --- internal ---
+
+/** Written map keys, most maps having the same few. */
+const keys = new Map<string, string>();
+const KEY_NEEDS_SERVER_RE = /[`\n\r]/;
+
+function writeKey(name: string, notes: WriteNotes | undefined): string {
+  const known = keys.get(name);
+  if (known !== undefined) return known;
+  const written = writeName(name);
+  if (KEY_NEEDS_SERVER_RE.test(name)) {
+    if (notes) notes.needsServer = true;
+  } else if (keys.size < 10_000) {
+    keys.set(name, written);
+  }
+  return written;
+}
+
+/** {@link isoOffset}, noting an offset with seconds. */
+function writeOffset(seconds: number, notes: WriteNotes | undefined): string {
+  if (notes && seconds % 60 !== 0) notes.needsServer = true;
+  return isoOffset(seconds);
+}
 
 const ESCAPE_RE = /[\\'\u0000-\u001f\u007f\u2028\u2029]/g; // eslint-disable-line no-control-regex
 const NEEDS_ESCAPE_RE = /[\\'\u0000-\u001f\u007f\u2028\u2029]/; // eslint-disable-line no-control-regex
@@ -172,10 +219,12 @@ function escapeHigh(c: string): string {
 function isoDateTime(v: {
   year: unknown; month: unknown; day: unknown; hour: unknown; minute: unknown; second: unknown; nanosecond: unknown;
   timeZoneOffsetSeconds?: unknown; timeZoneId?: string | null;
-}): string {
+}, notes: WriteNotes | undefined): string {
   const base = `${isoDate(v)}T${isoTime(v)}`;
-  const offset = v.timeZoneOffsetSeconds === undefined || v.timeZoneOffsetSeconds === null ? "" : isoOffset(Number(v.timeZoneOffsetSeconds));
-  return v.timeZoneId ? `${base}${offset}[${v.timeZoneId}]` : base + offset;
+  const offset = v.timeZoneOffsetSeconds === undefined || v.timeZoneOffsetSeconds === null ? "" : writeOffset(Number(v.timeZoneOffsetSeconds), notes);
+  if (!v.timeZoneId) return base + offset;
+  if (notes && offset !== "" && !notes.needsServer && nearOffsetChange(base, offset, v.timeZoneId)) notes.needsServer = true;
+  return `${base}${offset}[${v.timeZoneId}]`;
 }
 
 function pad(n: unknown, width: number): string {

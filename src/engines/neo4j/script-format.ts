@@ -25,11 +25,16 @@
  * made the server's heap grow with the graph's floats (embeddings) until it ran out of memory. cypher-shell
  * evaluates a `:param` expression itself (its literal interpreter: literals, maps, lists, `date`, `datetime`,
  * `time`, `localtime`, `localdatetime`, `duration`, `point`) and sends the value as a Bolt parameter, so the
- * server sees one small statement text per label set or type. Rows that must not take that path
- * ({@link needsServer}: byte arrays, special floats, names with a backtick, offsets with seconds, zoned
- * datetimes near a daylight-saving change, whose offset the trip through cypher-shell's driver loses) are
- * written as in version 1, `UNWIND [ … ] AS row <tail>;`, in small batches of their own
- * ({@link SERVER_LIMITS}, APOC's size), so that what the server compiles stays small whatever the graph's size.
+ * server sees one small statement text per label set or type. Rows that must not take that path (their
+ * writer's {@link WriteNotes} say they need the server) are written as in version 1, `UNWIND [ … ] AS row
+ * <tail>;`, in small batches of their own ({@link SERVER_LIMITS}, APOC's size), so that what the server
+ * compiles stays small whatever the graph's size. They are the rows that hold `apoc.util.compress(…)` (byte
+ * arrays) or `toFloat(…)` (NaN, infinities), which cypher-shell's literal interpreter cannot evaluate; a name
+ * with a backtick (the interpreter keeps both of a doubled one) or a line break (a `:param` command ends at
+ * the end of its line); a time zone offset with seconds (the interpreter refuses it); a datetime with a zone
+ * id within a day of that zone's offset change (the trip through cypher-shell's driver keeps the zone but
+ * may lose which of the two readings of an hour that happens twice was meant). The batches are grouped and
+ * cut by the `Batcher` (`batcher.ts`).
  *
  * Nodes are grouped by label set and relationships by type, so each batch has one statement text. Byte arrays
  * are written with `apoc.util.compress` (see `literal-writer.ts`): a plain replay of a graph with byte arrays
@@ -38,7 +43,7 @@
  * Version 1 (`stackvault-cypher/1`) wrote the rows inside the statement (`UNWIND [ … ] AS row …`); the loader
  * still reads it ({@link READABLE_FORMATS}).
  */
-import { writeName, writeMap } from "./literal-writer.ts";
+import { writeName, writeMap, type WriteNotes } from "./literal-writer.ts";
 
 export const FORMAT = "stackvault-cypher/2";
 /** Every script format the loader reads: this one and the literal batches of version 1. */
@@ -63,26 +68,22 @@ export interface BatchLimits {
 export const DEFAULT_LIMITS: BatchLimits = { rows: 1000, chars: 256 * 1024 };
 
 /**
- * Batch sizes for rows that {@link needsServer}: they are written inside the statement, which the server
+ * Batch sizes for rows that need the server ({@link WriteNotes}): they are written inside the statement, which the server
  * compiles and keeps in a cache of 1,000 entries, so these batches stay as small as APOC's.
  */
 export const SERVER_LIMITS: BatchLimits = { rows: 20, chars: 64 * 1024 };
 
-/**
- * True when a row must reach the server as Cypher text rather than through cypher-shell's `:param`:
- * `apoc.util.compress(…)` (byte arrays) and `toFloat(…)` (NaN, infinities), which its literal interpreter
- * cannot evaluate; a doubled backtick (a name containing a backtick: the interpreter keeps both); a time zone
- * offset with seconds (the interpreter refuses it); a line break (only a name can hold one unescaped, and
- * a `:param` command ends at the end of its line); a datetime with a zone id within a day of that zone's
- * offset change (the trip through cypher-shell's driver keeps the zone but may lose which of the two
- * readings of an hour that happens twice was meant). Text inside strings may match too: that only puts the
- * row into a smaller batch.
- */
-export function needsServer(row: string): boolean {
-  if (SERVER_RE.test(row)) return true;
-  if (!row.includes("]')")) return false;
-  for (const m of row.matchAll(ZONED_RE)) if (nearOffsetChange(m[1] ?? "", m[2] ?? "", m[3] ?? "")) return true;
-  return false;
+/** What separates two rows of a batch. */
+export const ROW_SEPARATOR = ", ";
+
+/** The text before a batch's first row: a `:param` command, or for rows that need the server, the statement. */
+export function batchStart(needsServer: boolean): string {
+  return needsServer ? "UNWIND [" : ":param {rows: [";
+}
+
+/** The text after a batch's last row, up to the end of its statement (`;` and a line break). */
+export function batchEnd(needsServer: boolean, tail: string): string {
+  return needsServer ? `] AS row ${tail};\n` : `]}\nUNWIND $rows AS row ${tail};\n`;
 }
 
 /** Statements that prepare the temporary id index. */
@@ -118,76 +119,14 @@ export function relationshipStatementTail(type: string): string {
   return `MATCH (a:${label} {${key}: row.s}) MATCH (b:${label} {${key}: row.e}) CREATE (a)-[r:${writeName(type)}]->(b) SET r += row.p`;
 }
 
-/** One row of a node batch. */
-export function nodeRow(id: bigint, props: Record<string, unknown>): string {
-  return `{i: ${id}, p: ${writeMap(props)}}`;
+/** One row of a node batch; `notes` learns whether it {@link WriteNotes | needs the server}. */
+export function nodeRow(id: bigint, props: Record<string, unknown>, notes?: WriteNotes): string {
+  return `{i: ${id}, p: ${writeMap(props, notes)}}`;
 }
 
-/** One row of a relationship batch. */
-export function relationshipRow(start: bigint, end: bigint, props: Record<string, unknown>): string {
-  return `{s: ${start}, e: ${end}, p: ${writeMap(props)}}`;
-}
-
-/**
- * Groups rows by statement tail (and by whether they {@link needsServer}) and closes a batch at its limits:
- * a batch is a `:param {rows: [...]}` line followed by `UNWIND $rows AS row <tail>;`, or, for rows that need
- * the server, `UNWIND [...] AS row <tail>;`. Memory: at most
- * `chars` per open group, and at most 64 MiB over all groups (the largest group is flushed first beyond that).
- */
-export class Batcher {
-  private readonly groups = new Map<string, { tail: string; server: boolean; rows: string[]; chars: number; limits: BatchLimits }>();
-  private total = 0;
-  private readonly limits: BatchLimits;
-  private readonly serverLimits: BatchLimits;
-
-  constructor(limits: BatchLimits = DEFAULT_LIMITS, serverLimits: BatchLimits = SERVER_LIMITS) {
-    this.limits = limits;
-    this.serverLimits = { rows: Math.min(limits.rows, serverLimits.rows), chars: Math.min(limits.chars, serverLimits.chars) };
-  }
-
-  /** Adds a row; returns the batches (`:param` line and statement, with `;\n`) that became complete. */
-  add(tail: string, row: string): string[] {
-    const server = needsServer(row);
-    const key = server ? `\u0000${tail}` : tail;
-    let group = this.groups.get(key);
-    if (!group) {
-      group = { tail, server, rows: [], chars: 0, limits: server ? this.serverLimits : this.limits };
-      this.groups.set(key, group);
-    }
-    group.rows.push(row);
-    group.chars += row.length + 2;
-    this.total += row.length + 2;
-    const out: string[] = [];
-    if (group.rows.length >= group.limits.rows || group.chars >= group.limits.chars) out.push(this.flush(key));
-    while (this.total > 64 * 1024 * 1024) out.push(this.flush(this.largest()));
-    return out;
-  }
-
-  /** Closes every open batch. */
-  drain(): string[] {
-    return [...this.groups.keys()].map((key) => this.flush(key));
-  }
-
-  private flush(key: string): string {
-    const group = this.groups.get(key);
-    this.groups.delete(key);
-    if (!group) return "";
-    this.total -= group.chars;
-    const rows = group.rows.join(", ");
-    return group.server ? `UNWIND [${rows}] AS row ${group.tail};\n` : `:param {rows: [${rows}]}\nUNWIND $rows AS row ${group.tail};\n`;
-  }
-
-  private largest(): string {
-    let best = "";
-    let size = -1;
-    for (const [tail, g] of this.groups) {
-      if (g.chars > size) {
-        best = tail;
-        size = g.chars;
-      }
-    }
-    return best;
-  }
+/** One row of a relationship batch; `notes` learns whether it {@link WriteNotes | needs the server}. */
+export function relationshipRow(start: bigint, end: bigint, props: Record<string, unknown>, notes?: WriteNotes): string {
+  return `{s: ${start}, e: ${end}, p: ${writeMap(props, notes)}}`;
 }
 
 /** Makes a `SHOW … YIELD createStatement` statement idempotent (`CREATE … `name` IF NOT EXISTS FOR …`). */
@@ -198,32 +137,4 @@ export function ifNotExists(createStatement: string): string {
 /** The last line of a complete script. */
 export function trailer(nodes: number, relationships: number): string {
   return `${TRAILER_PREFIX} nodes=${nodes} relationships=${relationships}\n`;
-}
-
-// --- internal ---
-
-const SERVER_RE = /apoc\.util\.compress\(|toFloat\(|``|[+-]\d\d:\d\d:\d\d['[]|[\n\r]/;
-/** `datetime('<local>±HH:MM[<zone>]')` as written by `literal-writer.ts`. */
-const ZONED_RE = /datetime\('([^'+]+?)([+-]\d\d:\d\d|Z)\[([^\]']+)\]'\)/g;
-const DAY_MS = 24 * 3600 * 1000;
-const offsetFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** Whether `zone`'s UTC offset differs a day before and a day after the instant `local` + `offset`. */
-function nearOffsetChange(local: string, offset: string, zone: string): boolean {
-  const at = Date.parse(`${local.slice(0, 23)}${offset === "Z" ? "Z" : offset}`);
-  if (Number.isNaN(at)) return true; // a year Date cannot hold: let the server read it
-  try {
-    return zoneOffset(zone, at - DAY_MS) !== zoneOffset(zone, at + DAY_MS);
-  } catch {
-    return true; // a zone this runtime does not know
-  }
-}
-
-function zoneOffset(zone: string, at: number): string {
-  let format = offsetFormats.get(zone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" });
-    if (offsetFormats.size < 1000) offsetFormats.set(zone, format);
-  }
-  return format.formatToParts(at).find((part) => part.type === "timeZoneName")?.value ?? "";
 }

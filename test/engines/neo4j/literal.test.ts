@@ -86,10 +86,10 @@ test("floats are always written as FLOAT literals, specials as functions", () =>
 
 test("a list of plain floats (an embedding) is written exactly as element-wise writing would", () => {
   const embedding = Array.from({ length: 1536 }, (_, i) => Math.sin(i + 1) / 7);
-  const slow = `[${embedding.map(writeFloat).join(", ")}]`;
+  const slow = `[${embedding.map((x) => writeFloat(x)).join(",")}]`;
   assert.equal(writeValue(embedding), slow);
   for (const mixed of [[0.5, 3], [0.5, 1e-7], [0.5, 1e21], [0.25, NaN], [0.5, -0]]) {
-    assert.equal(writeValue(mixed), `[${mixed.map(writeFloat).join(", ")}]`, String(mixed));
+    assert.equal(writeValue(mixed), `[${mixed.map((x) => writeFloat(x)).join(",")}]`, String(mixed));
   }
 });
 

@@ -1,21 +1,23 @@
 /**
  * The `cypher` export method: reads the whole database in ONE read transaction through Bolt, records pulled
- * `fetchSize` at a time (the driver stops pulling while the consumer is slow), and yields the
- * `stackvault-cypher/2` script (see `script-format.ts`), batch by batch, as the UTF-8 buffers the
+ * `fetchSize` at a time (the driver stops pulling while the consumer is slow, see `record-chunks.ts`), and
+ * yields the `stackvault-cypher/2` script (see `script-format.ts`), batch by batch, as the UTF-8 buffers the
  * {@link Batcher} wrote. Nothing is written on the server and APOC is not needed.
  *
- * Memory: the driver's fetch window plus the open batches of the {@link Batcher} (≤ 64 MiB, usually a few MiB).
+ * Memory: the driver's fetch window (up to about three times `fetchSize` records) plus the open batches of
+ * the {@link Batcher} (≤ 64 MiB, usually a few MiB).
  *
  * Neo4j reads are read-committed, not snapshots: counts are taken before and after the transaction and
  * compared with what was streamed; a difference means that something wrote during the export, and the export
  * fails (or, with `onConcurrentWrite: "warn"`, emits a warning and records it in the section's details).
  */
-import { EngineError, throwIfAborted } from "../../core/errors.ts";
+import { EngineError } from "../../core/errors.ts";
 import type { Emitter } from "../../core/events.ts";
 import type { Neo4jConnection } from "./connection.ts";
 import type { SchemaStatements } from "./schema.ts";
 import { Batcher } from "./batcher.ts";
 import type { WriteNotes } from "./literal-writer.ts";
+import { recordChunks } from "./record-chunks.ts";
 import {
   cleanup, FORMAT, nodeRow, nodeStatementTail, prologue, relationshipRow, relationshipStatementTail, trailer, type BatchLimits,
 } from "./script-format.ts";
@@ -58,34 +60,39 @@ export async function* exportCypher(conn: Neo4jConnection, options: CypherExport
   const tx = session.beginTransaction();
   let committed = false;
   try {
+    const read = { signal, highWater: conn.fetchSize, translate: (err: unknown) => conn.translate(err, signal) };
     const nodeResult = tx.run("MATCH (n) RETURN id(n) AS i, labels(n) AS l, properties(n) AS p");
-    for await (const record of guardIter(conn, nodeResult, signal)) {
-      const labels = record.get("l") as string[];
-      const key = labels.join("\u0000");
-      let tail = tails.get(key);
-      if (tail === undefined) {
-        tail = nodeStatementTail(labels.slice().sort());
-        if (tails.size < 10_000) tails.set(key, tail);
+    for await (const records of recordChunks(nodeResult, read)) {
+      for (const record of records) {
+        const labels = record.get("l") as string[];
+        const key = labels.join("\u0000");
+        let tail = tails.get(key);
+        if (tail === undefined) {
+          tail = nodeStatementTail(labels.slice().sort());
+          if (tails.size < 10_000) tails.set(key, tail);
+        }
+        notes.needsServer = false;
+        const row = nodeRow(record.get("i") as bigint, record.get("p") as Record<string, unknown>, notes);
+        for (const batch of batcher.add(tail, row, notes.needsServer)) yield batch;
+        if (++nodes % 100_000 === 0) options.events.info(`Neo4j export: ${nodes} nodes`);
       }
-      notes.needsServer = false;
-      const row = nodeRow(record.get("i") as bigint, record.get("p") as Record<string, unknown>, notes);
-      for (const batch of batcher.add(tail, row, notes.needsServer)) yield batch;
-      if (++nodes % 100_000 === 0) options.events.info(`Neo4j export: ${nodes} nodes`);
     }
     yield* batcher.drain();
     tails.clear();
     const relResult = tx.run("MATCH (a)-[r]->(b) RETURN id(a) AS s, id(b) AS e, type(r) AS t, properties(r) AS p");
-    for await (const record of guardIter(conn, relResult, signal)) {
-      notes.needsServer = false;
-      const row = relationshipRow(record.get("s") as bigint, record.get("e") as bigint, record.get("p") as Record<string, unknown>, notes);
-      const type = record.get("t") as string;
-      let tail = tails.get(type);
-      if (tail === undefined) {
-        tail = relationshipStatementTail(type);
-        if (tails.size < 10_000) tails.set(type, tail);
+    for await (const records of recordChunks(relResult, read)) {
+      for (const record of records) {
+        notes.needsServer = false;
+        const row = relationshipRow(record.get("s") as bigint, record.get("e") as bigint, record.get("p") as Record<string, unknown>, notes);
+        const type = record.get("t") as string;
+        let tail = tails.get(type);
+        if (tail === undefined) {
+          tail = relationshipStatementTail(type);
+          if (tails.size < 10_000) tails.set(type, tail);
+        }
+        for (const batch of batcher.add(tail, row, notes.needsServer)) yield batch;
+        if (++relationships % 100_000 === 0) options.events.info(`Neo4j export: ${relationships} relationships`);
       }
-      for (const batch of batcher.add(tail, row, notes.needsServer)) yield batch;
-      if (++relationships % 100_000 === 0) options.events.info(`Neo4j export: ${relationships} relationships`);
     }
     yield* batcher.drain();
     await conn.guard(() => tx.commit(), signal);
@@ -120,26 +127,6 @@ function header(source: string): string {
     "// Faster: stackvault restore (merges the batches below, many thousands of rows per transaction).",
     "",
   ].join("\n");
-}
-
-/** Iterates a driver result, checking the signal and translating errors. */
-async function* guardIter<T>(conn: Neo4jConnection, result: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
-  const it = result[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      throwIfAborted(signal);
-      let step: IteratorResult<T>;
-      try {
-        step = await it.next();
-      } catch (err) {
-        throw conn.translate(err, signal);
-      }
-      if (step.done) return;
-      yield step.value;
-    }
-  } finally {
-    await it.return?.();
-  }
 }
 
 function compare(before: Record<string, number>, after: Record<string, number>, nodes: number, rels: number): string | undefined {

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Driver } from "neo4j-driver";
-import { EngineError, IntegrityError } from "../../../src/core/errors.ts";
+import { CancelledError, EngineError, IntegrityError } from "../../../src/core/errors.ts";
 import { createNeo4jEngine } from "../../../src/engines/neo4j/index.ts";
 import type { Engine, EngineSection } from "../../../src/engines/engine.ts";
 import { splitScript } from "../../../src/engines/neo4j/statement-splitter.ts";
@@ -214,6 +214,42 @@ describe("neo4j engine (real server)", { concurrency: 1 }, () => {
       } finally {
         await e.close();
       }
+    }
+  });
+
+  test("cypher: with a small fetch size and a slow target the export pauses the driver's pulls and still gives back every record in order", async () => {
+    await wipe(driver);
+    await createGraph(driver, 3000);
+    const content = await snapshot(driver);
+    const store = new MemoryStore();
+    store.onChunk = () => new Promise((resolve) => setTimeout(resolve, 2));
+    const slow = newEngine({ fetchSize: 50, scriptBatchRows: 40 });
+    try {
+      const section = await slow.backup(store.backupContext());
+      assert.deepEqual(section.details.exported, { nodes: content.nodes.length, relationships: content.relationships.length });
+      await wipe(driver);
+      await engine.restore(section, store.restoreContext());
+    } finally {
+      await slow.close();
+    }
+    assert.deepEqual(await snapshot(driver), content);
+  });
+
+  test("cypher: a cancelled export stops with a cancellation, and the next backup on the same engine works", async () => {
+    await wipe(driver);
+    await createGraph(driver, 2000);
+    const e = newEngine({ fetchSize: 100, scriptBatchRows: 50 });
+    try {
+      const controller = new AbortController();
+      const cancelled = new MemoryStore();
+      cancelled.onChunk = (i) => {
+        if (i === 5) controller.abort();
+      };
+      await assert.rejects(e.backup(cancelled.backupContext(controller.signal)), (err: Error) => err instanceof CancelledError);
+      const section = await e.backup(new MemoryStore().backupContext());
+      assert.equal(section.counts.nodes, 2000);
+    } finally {
+      await e.close();
     }
   });
 

@@ -102,7 +102,9 @@ export const allTypes: Record<string, unknown> = {
 /** Creates the fixture. Every node has a unique `k` (the stable key used by comparisons). */
 export async function createFixture(driver: Driver): Promise<void> {
   await run(driver, "CREATE (n:Person:`Weird Label`:`back``tick` {k: 'all'}) SET n += $p", { p: allTypes });
-  await run(driver, "CREATE (n {k: 'unlabelled', note: 'no label'})");
+  // A string that looks like what only the server evaluates, in a row that travels as a cypher-shell :param.
+  const lookalike = "a``b toFloat('NaN') apoc.util.compress('x') time('12:00+01:00:30') datetime('2024-10-27T02:30:00+02:00[Europe/Paris]')";
+  await run(driver, "CREATE (n {k: 'unlabelled', note: 'no label', lookalike: $s})", { s: lookalike });
   await run(driver, "CREATE (n:Empty {k: 'empty'})");
   await run(driver, "CREATE (:Person {k: 'p1', name: 'Ada', location: point({x: 1.0, y: 2.0})}), (:Person {k: 'p2', name: 'Linus'})");
   await run(driver, "UNWIND range(1, 30) AS i CREATE (:Doc:Chunk {k: 'd' + i, text: 'document ' + i, embedding: $e})", { e: embedding });

@@ -3,9 +3,9 @@
  * control of the driver's own async iterator but without its promise per record.
  *
  * Why: the driver's `for await` costs a promise, a generator step and an `Array.shift` of its queue per
- * record, which was about half of the Node CPU time of a large export (bench/neo4j: 9-11 s of the driver's
- * 637,400 records at 10× through `for await`, 5 s through an observer). The observer here only appends to
- * an array; the consumer takes the whole array at once.
+ * record, which was about half of the Node CPU time of a large export (reading the reference graph at 10×,
+ * 637,400 records, and nothing else took 9-11 CPU seconds through `for await`, about 5 through an observer).
+ * The observer here only appends to an array; the consumer takes the whole array at once.
  *
  * Flow control: the driver asks the server for `fetchSize` records at a time; once `highWater` records wait
  * for the consumer, it asks for no more (`Result._subscribe` returns the stream's pause/resume, the switch its

@@ -135,18 +135,26 @@ test("the upload keeps nothing it sent: when the last byte arrives, a full GC le
   v8.setFlagsFromString("--expose-gc");
   const gc = vm.runInNewContext("gc") as () => void;
   const total = 128 * MiB;
+  let before = 0;
   let held: number | undefined;
   const server = await serve((req, res) => {
     req.on("data", () => undefined);
     req.on("end", () => {
-      gc();
-      held = process.memoryUsage().arrayBuffers;
-      res.writeHead(200, { "content-type": "application/json" }).end(OK);
+      // V8 frees the buffers a collection found dead on a background thread, which lags on a loaded
+      // machine: look a few times, and keep the least. A client that keeps what it sent stays above the bound.
+      void (async () => {
+        for (let look = 0; look < 10 && (held === undefined || held - before >= 16 * MiB); look++) {
+          gc();
+          await sleep(50);
+          held = Math.min(held ?? Number.POSITIVE_INFINITY, process.memoryUsage().arrayBuffers);
+        }
+        res.writeHead(200, { "content-type": "application/json" }).end(OK);
+      })();
     });
   });
   try {
     gc();
-    const before = process.memoryUsage().arrayBuffers;
+    before = process.memoryUsage().arrayBuffers;
     await new QdrantClient({ url: server.url }).uploadSnapshot("knowbase", "k.snapshot", source(total).stream, CHECKSUM, new AbortController().signal);
     assert.ok(held !== undefined);
     assert.ok(held - before < 16 * MiB, `${((held - before) / MiB).toFixed(1)} MiB of buffers were still held when the last of ${total / MiB} MiB arrived`);

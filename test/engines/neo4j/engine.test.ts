@@ -35,6 +35,23 @@ function newEngine(extra: Parameters<typeof createNeo4jEngine>[0] extends infer 
   return createNeo4jEngine({ ...neo4jEnv(), ...extra });
 }
 
+/** The fixture graph written into an emptied database, its content and schema, and its backup in memory. */
+async function backedUpFixture(): Promise<{ content: Awaited<ReturnType<typeof snapshot>>; schema: Awaited<ReturnType<typeof schemaSnapshot>>; store: MemoryStore; section: EngineSection }> {
+  await wipe(driver);
+  await createFixture(driver);
+  const content = await snapshot(driver);
+  const schema = await schemaSnapshot(driver);
+  const store = new MemoryStore();
+  const section = await engine.backup(store.backupContext());
+  return { content, schema, store, section };
+}
+
+/** Nodes that still carry the loader's import label or temporary id. */
+async function importLeftovers(): Promise<number> {
+  const rows = await run(driver, "MATCH (n) WHERE n:__StackvaultImport OR n.__stackvault_id IS NOT NULL RETURN count(n) AS c");
+  return Number(rows[0]?.c);
+}
+
 describe("neo4j engine (real server)", { concurrency: 1 }, () => {
   before(async () => {
     driver = testDriver();
@@ -48,12 +65,7 @@ describe("neo4j engine (real server)", { concurrency: 1 }, () => {
   });
 
   test("cypher: backup → wipe → restore gives back every node, relationship, property and index exactly", async () => {
-    await wipe(driver);
-    await createFixture(driver);
-    const content = await snapshot(driver);
-    const schema = await schemaSnapshot(driver);
-    const store = new MemoryStore();
-    const section = await engine.backup(store.backupContext());
+    const { content, schema, store, section } = await backedUpFixture();
     assert.equal(section.details.method, "cypher");
     assert.equal(section.counts.nodes, content.nodes.length);
     assert.equal(section.counts.relationships, content.relationships.length);
@@ -80,18 +92,12 @@ describe("neo4j engine (real server)", { concurrency: 1 }, () => {
     assert.equal(verified.reads, 1);
     assert.deepEqual(await snapshot(driver), content);
     assert.deepEqual(await schemaSnapshot(driver), schema);
-    const leftovers = await run(driver, "MATCH (n) WHERE n:__StackvaultImport OR n.__stackvault_id IS NOT NULL RETURN count(n) AS c");
-    assert.equal(Number(leftovers[0]?.c), 0);
+    assert.equal(await importLeftovers(), 0, "no import label or temporary id is left");
     assert.equal((await run(driver, "SHOW INDEXES YIELD name WHERE name STARTS WITH '__stackvault' RETURN name")).length, 0);
   });
 
   test("cypher: the script replays statement by statement as written (what cypher-shell does)", async () => {
-    await wipe(driver);
-    await createFixture(driver);
-    const content = await snapshot(driver);
-    const schema = await schemaSnapshot(driver);
-    const store = new MemoryStore();
-    await engine.backup(store.backupContext());
+    const { content, schema, store } = await backedUpFixture();
     await wipe(driver);
     const session = driver.session({ database: "neo4j" });
     try {
@@ -104,12 +110,7 @@ describe("neo4j engine (real server)", { concurrency: 1 }, () => {
   });
 
   test("cypher: the real cypher-shell -f replays the script into the same content and schema (its portability promise)", async () => {
-    await wipe(driver);
-    await createFixture(driver);
-    const content = await snapshot(driver);
-    const schema = await schemaSnapshot(driver);
-    const store = new MemoryStore();
-    await engine.backup(store.backupContext());
+    const { content, schema, store } = await backedUpFixture();
     await wipe(driver);
     const dir = mkdtempSync(path.join(os.tmpdir(), "stackvault-cypher-shell-"));
     try {
@@ -125,8 +126,7 @@ describe("neo4j engine (real server)", { concurrency: 1 }, () => {
     }
     assert.deepEqual(await snapshot(driver), content);
     assert.deepEqual(await schemaSnapshot(driver), schema);
-    const leftovers = await run(driver, "MATCH (n) WHERE n:__StackvaultImport OR n.__stackvault_id IS NOT NULL RETURN count(n) AS c");
-    assert.equal(Number(leftovers[0]?.c), 0);
+    assert.equal(await importLeftovers(), 0, "no import label or temporary id is left");
   });
 
   test("cypher: a backup in the previous script format (stackvault-cypher/1, rows inside the statements) still restores exactly", async () => {

@@ -21,7 +21,7 @@ import { EngineError, IntegrityError } from "../../core/errors.ts";
 import type { Emitter } from "../../core/events.ts";
 import type { Executor } from "../../exec/executor.ts";
 import { commandClient, type RedisConnectionOptions } from "./connection.ts";
-import { keyspaceCounts, rdbVersionOfServer, serverVersion } from "./server.ts";
+import { countKey, keyspaceCounts, rdbVersionOfServer, serverVersion } from "./server.ts";
 import { liveKeysAt, verifyRdb } from "./verify.ts";
 
 /** What the file mode needs on the host that runs Redis. */
@@ -143,7 +143,7 @@ export async function fileRestore(options: FileRestoreOptions): Promise<FileRest
     const restored: Record<string, number> = {};
     const expiredByDb: Record<string, number> = {};
     for (const [db, content] of verified.dbs) {
-      const name = `keys:db${db}`;
+      const name = countKey(db);
       const loaded = now[name] ?? 0;
       // Keys whose expiry falls between the verification and the check may or may not have been loaded.
       const fewest = liveKeysAt(content, loadedAt);

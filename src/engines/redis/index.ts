@@ -21,7 +21,7 @@ import { RDB_CHECK, checkInPassing } from "./check-in-passing.ts";
 import { liveRestore } from "./live-restore.ts";
 import { fetchRdb } from "./replication.ts";
 import { type StartedJobPolicy, recoverRq, rqCounts } from "./rq.ts";
-import { countsOf, keyspaceCounts, rdbVersionOfServer, serverVersion } from "./server.ts";
+import { countKey, countsOf, dbOfCountKey, keyspaceCounts, rdbVersionOfServer, serverVersion } from "./server.ts";
 
 export const RDB_ARTIFACT = "redis-dump.rdb";
 
@@ -63,7 +63,7 @@ async function rqByDb(client: Redis, dbs: number[]): Promise<Record<string, unkn
 
 /** The databases of `keys:db<n>` counts. */
 function countedDbs(counts: Record<string, number>): number[] {
-  return Object.keys(counts).filter((key) => key.startsWith("keys:db")).map((key) => Number(key.slice("keys:db".length)));
+  return Object.keys(counts).map(dbOfCountKey).filter((db) => db !== undefined);
 }
 
 function sum(counts: Record<string, number>): number {
@@ -114,8 +114,9 @@ class RedisEngine implements Engine {
     ctx.events.ok(`Redis RDB fetched over ${fetch.protocol.toUpperCase()} (${fetch.framing}) and checked: ${record.rawBytes} bytes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     // The counts are those of the snapshot itself: a write between INFO and the fork is not a mismatch later.
     const snapshot = countsOf([...rdb.dbs].map(([db, content]) => [db, content.keys] as const), this.options.dbs);
-    for (const key of new Set([...Object.keys(counts), ...Object.keys(snapshot)])) {
-      if (counts[key] !== snapshot[key]) ctx.events.warn(`Redis database ${key.slice("keys:db".length)} changed while the backup started: ${counts[key] ?? 0} keys before, ${snapshot[key] ?? 0} in the point-in-time RDB (recorded)`);
+    for (const db of new Set([...countedDbs(counts), ...countedDbs(snapshot)])) {
+      const key = countKey(db);
+      if (counts[key] !== snapshot[key]) ctx.events.warn(`Redis database ${db} changed while the backup started: ${counts[key] ?? 0} keys before, ${snapshot[key] ?? 0} in the point-in-time RDB (recorded)`);
     }
     return {
       engine: "redis",
@@ -162,19 +163,20 @@ class RedisEngine implements Engine {
       const inBackup = section.counts[key];
       const inFile = count + (expiredByDb[key] ?? 0);
       if (inBackup !== undefined && inFile !== inBackup) {
-        throw new EngineError(`Database ${key.slice("keys:db".length)} of the RDB held ${inFile} keys; the manifest recorded ${inBackup}.`, { hint: "Something wrote to Redis during the backup; take a new backup with the writers stopped." });
+        throw new EngineError(`Database ${dbOfCountKey(key)} of the RDB held ${inFile} keys; the manifest recorded ${inBackup}.`, { hint: "Something wrote to Redis during the backup; take a new backup with the writers stopped." });
       }
     }
     const expectedCounts: Record<string, number> = {};
     await this.withClient(async (client) => {
-      for (const key of Object.keys(section.counts)) {
+      for (const db of countedDbs(section.counts)) {
         // A database of the backup left out of this restore keeps what it holds.
-        if (!key.startsWith("keys:db") || key in restored) continue;
-        await client.select(Number(key.slice("keys:db".length)));
+        const key = countKey(db);
+        if (key in restored) continue;
+        await client.select(db);
         expectedCounts[key] = await client.dbsize();
       }
       for (const key of Object.keys(restored)) {
-        const db = Number(key.slice("keys:db".length));
+        const db = Number(dbOfCountKey(key));
         await client.select(db);
         const loaded = await client.dbsize();
         if (loaded !== restored[key]) throw new EngineError(`Redis database ${db} holds ${loaded} keys after the restore; ${restored[key]} were restored into it.`);

@@ -2,7 +2,8 @@
  * Live restore: loads an RDB into a running Redis with `RESTORE key ttl payload REPLACE ABSTTL`, pipelined in
  * batches with bounded bytes in flight, on one connection (`SELECT` between databases). Two passes over the
  * artifact: the first parses it whole and checks the CRC-64, the versions and the types without changing
- * anything; only then are the databases flushed and the second pass loads them. Keys whose absolute expiry has passed are skipped.
+ * anything; only then are the databases flushed and the second pass loads them. Keys whose absolute expiry
+ * has passed are skipped.
  *
  * The first pass is skipped when the caller vouches for the bytes ({@link LiveRestoreOptions.checked}): the
  * backup parsed this RDB to its end as Redis sent it, and this run re-hashed the artifact against the manifest
@@ -16,7 +17,7 @@ import type { Emitter } from "../../core/events.ts";
 import { commandClient, type RedisConnectionOptions } from "./connection.ts";
 import { RespPipe, connectSocket } from "./socket.ts";
 import { dumpPayload, parseRdbRaw } from "./rdb/parser.ts";
-import { rdbVersionOfServer, serverVersion } from "./server.ts";
+import { countKey, rdbVersionOfServer, serverVersion } from "./server.ts";
 import { verifyRdb } from "./verify.ts";
 
 export interface LiveRestoreOptions {
@@ -72,8 +73,8 @@ export async function liveRestore(options: LiveRestoreOptions): Promise<LiveRest
     if (!options.purge) await refuseData(admin(), dbs);
     const result: LiveRestoreResult = { rdbVersion: verified.rdbVersion, restored: {}, expired: 0, expiredByDb: {}, functions: 0 };
     for (const db of dbs) {
-      result.restored[`keys:db${db}`] = 0;
-      result.expiredByDb[`keys:db${db}`] = 0;
+      result.restored[countKey(db)] = 0;
+      result.expiredByDb[countKey(db)] = 0;
     }
     await load(options, wanted === undefined ? undefined : { wanted, dbs }, result, admin);
     return result;
@@ -133,7 +134,7 @@ async function load(options: LiveRestoreOptions, selection: { wanted: Set<number
     let expired = 0;
     const settle = (): void => {
       if (db < 0) return;
-      const name = `keys:db${db}`;
+      const name = countKey(db);
       result.restored[name] = (result.restored[name] ?? 0) + restored;
       result.expiredByDb[name] = (result.expiredByDb[name] ?? 0) + expired;
       result.expired += expired;

@@ -33,7 +33,19 @@ export async function keyspaceCounts(client: Redis, dbs?: readonly number[]): Pr
  */
 export function countsOf(keys: Iterable<readonly [number, number]>, dbs?: readonly number[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const [db, n] of keys) if (dbs === undefined || dbs.includes(db)) counts[`keys:db${db}`] = n;
-  for (const db of dbs ?? []) counts[`keys:db${db}`] ??= 0;
+  for (const [db, n] of keys) if (dbs === undefined || dbs.includes(db)) counts[countKey(db)] = n;
+  for (const db of dbs ?? []) counts[countKey(db)] ??= 0;
   return counts;
 }
+
+/** The manifest's count key of database `db`: `keys:db<n>`. */
+export function countKey(db: number): string {
+  return `${COUNT_PREFIX}${db}`;
+}
+
+/** The database a `keys:db<n>` count key names; undefined for any other key. */
+export function dbOfCountKey(key: string): number | undefined {
+  return key.startsWith(COUNT_PREFIX) ? Number(key.slice(COUNT_PREFIX.length)) : undefined;
+}
+
+const COUNT_PREFIX = "keys:db";

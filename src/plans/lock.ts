@@ -3,9 +3,9 @@
  * `stacks/{stack}/lock` written with "only if absent"; it carries the owner's identity and a lease that the
  * holder renews while it runs. A run that finds a live lock fails fast with the owner's identity; one that
  * finds an expired lease takes it over with "only if unchanged" (so two takers cannot both win) and hands
- * back the stale record, whose `stoppedServices` the new run restarts. The new record starts with those same
- * `stoppedServices` until the new run has restarted them: a run killed in the middle of that recovery leaves
- * the list for the next one instead of losing it.
+ * back the stale record, whose `stoppedServices` and `startingServices` the new run restarts. The new record
+ * starts with those same lists until the new run has restarted them: a run killed in the middle of that
+ * recovery leaves them for the next one instead of losing them.
  *
  * Release overwrites the object with a released record ("only if unchanged") instead of deleting it: on a
  * versioned bucket a delete leaves a delete marker, and some S3-compatible servers then refuse "only if
@@ -39,6 +39,13 @@ export interface LockRecord {
    * recovered yet); a run that takes over a stale lock restarts them.
    */
   stoppedServices: string[];
+  /** When the last service of `stoppedServices` was about to be stopped (bounds how long its stop can last). */
+  stoppingSince?: string;
+  /**
+   * Services the holder is starting again (its clean-up, or its recovery of a stale run): running already or
+   * about to be. Unlike a stopped service, one found running here is not waited on by the run taking over.
+   */
+  startingServices?: string[];
   /** Set when the holder released the lock: the stack is free. */
   released?: boolean;
 }
@@ -58,6 +65,10 @@ export interface HeldLock {
   readonly tookOver: LockRecord | undefined;
   /** Records the services stopped by this run (so that a crash leaves the list behind). */
   setStoppedServices(services: string[]): Promise<void>;
+  /** Moves `services` to the starting list (before their start commands run) and empties the stopped list. */
+  markRestarting(services: string[]): Promise<void>;
+  /** Empties both service lists: everything this run stopped runs again. */
+  clearServices(): Promise<void>;
   /** Renews the lease. @throws LockError when the lock was taken over meanwhile. */
   renew(): Promise<void>;
   /** Marks the lock released if it is still ours. Idempotent. */
@@ -92,7 +103,11 @@ export async function acquireLock(target: Target, stack: string, options: Acquir
     }
     unreadable = 0;
     if (current.record.released === true || Date.parse(current.record.expiresAt) < Date.now()) {
-      if (current.record.released !== true) record.stoppedServices = [...(current.record.stoppedServices ?? [])];
+      if (current.record.released !== true) {
+        record.stoppedServices = [...(current.record.stoppedServices ?? [])];
+        record.startingServices = [...(current.record.startingServices ?? [])];
+        if (current.record.stoppingSince !== undefined) record.stoppingSince = current.record.stoppingSince;
+      }
       try {
         const { etag } = await target.put(key, JSON.stringify(record), { ifMatch: current.etag, contentType: "application/json", ...signalOf(options) });
         return held(target, key, record, etag, leaseMs, current.record.released === true ? undefined : current.record);
@@ -195,13 +210,15 @@ function held(target: Target, key: string, initial: LockRecord, initialEtag: str
       return record;
     },
     tookOver,
-    setStoppedServices: (services) => write((current) => ({ ...current, stoppedServices: [...services] })),
+    setStoppedServices: (services) => write((current) => ({ ...current, stoppedServices: [...services], stoppingSince: new Date().toISOString() })),
+    markRestarting: (services) => write((current) => ({ ...current, stoppedServices: [], startingServices: [...services] })),
+    clearServices: () => write((current) => ({ ...current, stoppedServices: [], startingServices: [] })),
     renew: () => write((current) => ({ ...current, expiresAt: new Date(Date.now() + leaseMs).toISOString() })),
     release: () =>
       serialized(async () => {
         if (etag === undefined) return;
         try {
-          await target.put(key, JSON.stringify({ ...record, released: true, stoppedServices: [], expiresAt: new Date().toISOString() }), { ifMatch: etag, contentType: "application/json" });
+          await target.put(key, JSON.stringify({ ...record, released: true, stoppedServices: [], startingServices: [], expiresAt: new Date().toISOString() }), { ifMatch: etag, contentType: "application/json" });
         } catch (err) {
           if (!(err instanceof PreconditionFailedError)) throw err; // taken over meanwhile: not ours to release
         }

@@ -7,7 +7,8 @@ import { LockError } from "../core/errors.ts";
 import type { Emitter } from "../core/events.ts";
 import type { ServiceController } from "../services/controller.ts";
 import type { Target } from "../targets/target.ts";
-import { acquireLock, type HeldLock } from "./lock.ts";
+import { pollUntil } from "../services/wait.ts";
+import { acquireLock, type HeldLock, type LockRecord } from "./lock.ts";
 import type { Cleanups } from "./steps.ts";
 
 /** Services a plan stops while it works. */
@@ -35,9 +36,12 @@ export async function stopServices(services: PlanServices | undefined, lock: Run
   };
   const restart = await controller.stop(names, { signal: lock.signal, beforeStop, ...(stopTimeoutMs === undefined ? {} : { timeoutMs: stopTimeoutMs }) });
   cleanups.add("services", async () => {
+    // Marked first, so that a crash during the start tells the next run not to wait for them to stop; a lock
+    // that cannot be written keeps them as stopped, the cautious reading, and they are started all the same.
+    if (stopped.length > 0) await lock.held.markRestarting([...stopped]).catch(() => undefined);
     await restart();
     if (stopped.length === 0) return;
-    await lock.held.setStoppedServices([]);
+    await lock.held.clearServices();
     events.ok(`Restarted: ${stopped.join(", ")}`);
   });
   const idle = names.filter((n) => !stopped.includes(n));
@@ -62,7 +66,7 @@ export async function holdLock(
   target: Target,
   stack: string,
   operation: string,
-  options: { lock?: LockSettings; signal: AbortSignal; events: Emitter; services?: { controller: ServiceController } },
+  options: { lock?: LockSettings; signal: AbortSignal; events: Emitter; services?: Pick<PlanServices, "controller" | "stopTimeoutMs"> },
   cleanups: Cleanups,
 ): Promise<RunLock> {
   const leaseMs = options.lock?.leaseMs ?? 900_000;
@@ -79,14 +83,45 @@ export async function holdLock(
   const stale = held.tookOver;
   if (stale) {
     options.events.warn(`Took over the expired lock of a ${stale.operation} run of ${stale.user}@${stale.host} (pid ${stale.pid}, started ${stale.acquiredAt}); it did not finish.`);
-    if (stale.stoppedServices.length > 0 && options.services) {
-      await options.services.controller.start(stale.stoppedServices, { signal: options.signal });
-      // Until here the new record kept the stale list (a crash during the recovery leaves it for the next run).
-      await held.setStoppedServices([]);
-      options.events.ok(`Restarted what that run had stopped: ${stale.stoppedServices.join(", ")}`);
-    } else if (stale.stoppedServices.length > 0) {
-      options.events.warn(`That run had stopped ${stale.stoppedServices.join(", ")}; start them again by hand.`);
-    }
+    await recoverServices(stale, held, options);
   }
   return { held, signal: AbortSignal.any([options.signal, lost.signal]) };
+}
+
+// --- internal ---
+
+/** What a controller's stop may take beyond its stop timeout (the command controller's allowance). */
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * Starts again what a crashed run had stopped. Its stop command may outlive it (a warm stop still waiting for
+ * the worker's job): a service of its stopped list that still runs is given until that stop's own timeout has
+ * passed to go down before it is started, or it would be found running, left alone, and then go down for good.
+ * Past that time (the usual case after a full lease) a running one was never stopped or was started by hand,
+ * and is left running. Services it was already starting again are started only if they do not run. Until the starts are done, the new record keeps
+ * the lists, so a crash during this recovery leaves them to the next run.
+ */
+async function recoverServices(stale: LockRecord, held: HeldLock, options: { signal: AbortSignal; events: Emitter; services?: Pick<PlanServices, "controller" | "stopTimeoutMs"> }): Promise<void> {
+  const stopping = stale.stoppedServices;
+  const all = [...new Set([...stopping, ...(stale.startingServices ?? [])])];
+  if (all.length === 0) return;
+  if (!options.services) {
+    options.events.warn(`That run had stopped ${all.join(", ")}; start them again by hand.`);
+    return;
+  }
+  const { controller, stopTimeoutMs = 60_000 } = options.services;
+  const signal = options.signal;
+  const stillUp = async (): Promise<string[]> => (await Promise.all(stopping.map(async (s) => ((await controller.isRunning(s, { signal })) ? s : undefined)))).filter((s) => s !== undefined);
+  const since = Date.parse(stale.stoppingSince ?? "");
+  const waitMs = Number.isNaN(since) ? stopTimeoutMs : Math.min(stopTimeoutMs, since + stopTimeoutMs + STOP_GRACE_MS - Date.now());
+  const up = waitMs > 0 ? await stillUp() : [];
+  if (up.length > 0) {
+    options.events.info(`Waiting for ${up.join(", ")} to finish the stop that run began`);
+    const down = await pollUntil(async () => (await stillUp()).length === 0, { timeoutMs: waitMs, intervalMs: 250, signal });
+    if (!down) options.events.warn(`Still running when that stop should have ended: ${(await stillUp()).join(", ")}; left running.`);
+  }
+  await held.markRestarting(all);
+  await controller.start(all, { signal });
+  await held.clearServices();
+  options.events.ok(`Restarted what that run had stopped: ${all.join(", ")}`);
 }

@@ -10,6 +10,7 @@ import { acquireLock, readLock } from "../../src/plans/lock.ts";
 import { holdLock, stopServices } from "../../src/plans/run-lock.ts";
 import { Cleanups } from "../../src/plans/steps.ts";
 import { stopEach, type ServiceController } from "../../src/services/controller.ts";
+import { lockKey } from "../../src/targets/layout.ts";
 import { createMemoryTarget } from "../../src/targets/memory.ts";
 import type { Target } from "../../src/targets/target.ts";
 
@@ -62,6 +63,7 @@ test("a completed run restarts what it stopped and clears the record; nothing ru
   const messages = collect();
   await stopServices({ controller: idle, names: ["app", "worker"] }, lock, cleanups, messages.emitter, "Stopped");
   assert.deepEqual((await readLock(target, "kw"))?.record.stoppedServices, []);
+  assert.deepEqual((await readLock(target, "kw"))?.record.startingServices ?? [], []);
   assert.deepEqual(messages.lines, ["Not running, left alone: app, worker"]);
   assert.deepEqual(await cleanups.runAll(), []);
   assert.deepEqual(calls, [], "nothing was stopped or started");
@@ -90,6 +92,70 @@ test("a run killed during its recovery of a crashed run leaves the stopped servi
   assert.deepEqual(lock.held.tookOver?.stoppedServices, ["worker"]);
   assert.deepEqual((await readLock(target, "kw"))?.record.stoppedServices, [], "cleared once restarted");
   assert.deepEqual(await third.runAll(), []);
+});
+
+test("a stop that outlives the crashed run is waited for, then the service is started: never found running and left to go down", async () => {
+  const target = createMemoryTarget();
+  const running = new Set(["worker"]);
+  const calls: string[] = [];
+  const controller = fakeController(running, calls, async () => {
+    // The crashed run's stop command goes on without it: the worker goes down a moment after the takeover.
+    setTimeout(() => running.delete("worker"), 600);
+    await new Promise<void>(() => {});
+  });
+  const crashed = { held: await acquireLock(target, "kw", { operation: "restore", leaseMs: 300 }), signal };
+  void stopServices({ controller, names: ["worker"] }, crashed, new Cleanups(), new Emitter(), "Stopped");
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  assert.ok(running.has("worker"), "still stopping when the next run takes over");
+
+  const recovered = collect();
+  const next = new Cleanups();
+  await holdLock(target, "kw", "backup", { signal, events: recovered.emitter, services: { controller, stopTimeoutMs: 5000 } }, next);
+  assert.deepEqual(calls, ["start worker"]);
+  assert.ok(running.has("worker"), "the worker runs after the recovery");
+  assert.ok(recovered.lines.includes("Waiting for worker to finish the stop that run began"), recovered.lines.join(" | "));
+  assert.ok(recovered.lines.includes("Restarted what that run had stopped: worker"), recovered.lines.join(" | "));
+  assert.deepEqual(await next.runAll(), []);
+});
+
+test("a run killed while starting its services again: the next run starts those not running, without waiting for them to stop", async () => {
+  const target = createMemoryTarget();
+  const running = new Set(["worker", "app"]);
+  const calls: string[] = [];
+  const controller = fakeController(running, calls);
+  const crashed = { held: await acquireLock(target, "kw", { operation: "restore", leaseMs: 300 }), signal };
+  await stopServices({ controller, names: ["app", "worker"] }, crashed, new Cleanups(), new Emitter(), "Stopped");
+  // Its clean-up marked both as starting and started only the worker before it died.
+  await crashed.held.markRestarting(["app", "worker"]);
+  running.add("worker");
+  assert.deepEqual((await readLock(target, "kw"))?.record.startingServices, ["app", "worker"]);
+  await new Promise((resolve) => setTimeout(resolve, 400));
+
+  calls.length = 0;
+  const recovered = collect();
+  const next = new Cleanups();
+  await holdLock(target, "kw", "backup", { signal, events: recovered.emitter, services: { controller, stopTimeoutMs: 60_000 } }, next);
+  assert.deepEqual(calls, ["start app"], "the running worker is neither waited for nor started twice");
+  assert.ok(!recovered.lines.some((l) => l.startsWith("Waiting")), recovered.lines.join(" | "));
+  const record = (await readLock(target, "kw"))?.record;
+  assert.deepEqual([record?.stoppedServices, record?.startingServices], [[], []]);
+  assert.deepEqual(await next.runAll(), []);
+});
+
+test("a service still running long after the crashed run began its stop was never stopped: left running, not waited for", async () => {
+  const target = createMemoryTarget();
+  const running = new Set(["worker"]);
+  const calls: string[] = [];
+  const controller = fakeController(running, calls);
+  const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+  const stale = { runId: "r", operation: "backup", host: "h", pid: 1, user: "u", acquiredAt: hourAgo, expiresAt: hourAgo, stoppedServices: ["worker"], stoppingSince: hourAgo };
+  await target.put(lockKey("kw"), JSON.stringify(stale), { contentType: "application/json" });
+
+  const recovered = collect();
+  await holdLock(target, "kw", "restore", { signal, events: recovered.emitter, services: { controller, stopTimeoutMs: 60_000 } }, new Cleanups());
+  assert.deepEqual(calls, []);
+  assert.ok(!recovered.lines.some((l) => l.startsWith("Waiting")), recovered.lines.join(" | "));
+  assert.ok(recovered.lines.includes("Restarted what that run had stopped: worker"), recovered.lines.join(" | "));
 });
 
 // --- internal ---

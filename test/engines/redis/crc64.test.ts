@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Crc64, crc64 } from "../../../src/engines/redis/rdb/crc64.ts";
+import { Crc64, crc64, StreamCrc64 } from "../../../src/engines/redis/rdb/crc64.ts";
 import { lzfDecompress } from "../../../src/engines/redis/rdb/lzf.ts";
 import { dumpPayload } from "../../../src/engines/redis/rdb/parser.ts";
 
@@ -47,6 +47,20 @@ test("ranges at every offset of their backing buffer, alternating between buffer
   }
   const tail = new Uint8Array(one.buffer, 180, 23); // ends at the buffer's last byte, not on a word boundary
   assert.equal(new Crc64().update(tail).value(), bitwiseCrc64(tail));
+});
+
+test("the WebAssembly stream checksum gives Redis's bytes, over any split of the stream, empty included", async () => {
+  assert.deepEqual((await StreamCrc64.create()).update(Buffer.from("123456789")).finish(), Buffer.from("cad9b8c414d9c6e9", "hex"));
+  assert.deepEqual((await StreamCrc64.create()).finish(), Buffer.alloc(8), "over nothing, zero like Redis");
+  const data = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 167 + 13) & 0xff));
+  const expected = Buffer.alloc(8);
+  expected.writeBigUInt64LE(bitwiseCrc64(data));
+  for (const cuts of [[], [1], [7, 8, 9], [4096, 65_536], [69_999]]) {
+    const crc = await StreamCrc64.create();
+    let from = 0;
+    for (const cut of [...cuts, data.length]) crc.update(data, from, (from = cut));
+    assert.deepEqual(crc.finish(), expected, `cut at ${cuts.join(", ") || "nothing"}`);
+  }
 });
 
 /** CRC-64/Jones one bit at a time, the definition the table-driven code must match. */

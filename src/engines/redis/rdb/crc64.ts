@@ -1,8 +1,11 @@
 /**
  * CRC-64/Jones as Redis computes it (reflected, polynomial 0xad93d23594c935a9, init 0, no final xor): the
  * checksum at the end of an RDB file and of every DUMP payload. `crc64("123456789") === 0xe9c6d914c4b8d9can`.
- * Kept as two 32-bit halves so the hot loop stays in small integers.
+ * Two forms: {@link Crc64}, in JavaScript as two 32-bit halves so the hot loop stays in small integers, for the
+ * many small DUMP payloads; {@link StreamCrc64}, in WebAssembly (hash-wasm), for a whole RDB file, where it is
+ * about three times faster but each call costs more.
  */
+import { createCRC64, type IHasher } from "hash-wasm";
 
 /** A running CRC-64 over successive chunks. */
 export class Crc64 {
@@ -78,7 +81,47 @@ export function crc64(bytes: Uint8Array): bigint {
   return new Crc64().update(bytes).value();
 }
 
+/**
+ * The CRC-64 of one long stream (an RDB file), in WebAssembly. hash-wasm computes CRC-64 the XZ way: its
+ * register starts at all ones and is inverted at the end. Redis starts at zero, and a reflected CRC fed eight
+ * bytes equal to its register (little-endian) ends at zero whatever the polynomial: eight 0xff bytes first
+ * bring hash-wasm's register from all ones to zero, and inverting its result gives Redis's checksum.
+ */
+export class StreamCrc64 {
+  private readonly hasher: IHasher;
+
+  private constructor(hasher: IHasher) {
+    this.hasher = hasher;
+  }
+
+  /** A new checksum over nothing yet. */
+  static async create(): Promise<StreamCrc64> {
+    const hasher = await createCRC64(JONES_REFLECTED_HEX);
+    hasher.init();
+    hasher.update(ALL_ONES);
+    return new StreamCrc64(hasher);
+  }
+
+  /** Adds `bytes[start, end)`. */
+  update(bytes: Uint8Array, start = 0, end = bytes.length): this {
+    if (end > start) this.hasher.update(bytes.subarray(start, end));
+    return this;
+  }
+
+  /** Ends the checksum: the 8 little-endian bytes Redis writes. No update may follow. */
+  finish(): Buffer {
+    const xz = this.hasher.digest("binary");
+    const out = Buffer.alloc(8);
+    for (let i = 0; i < 8; i++) out[i] = ~(xz[7 - i] as number) & 0xff;
+    return out;
+  }
+}
+
 // --- internal ---
+
+/** The reflected Jones polynomial, as hash-wasm takes it. */
+const JONES_REFLECTED_HEX = "95ac9329ac4bc9b5";
+const ALL_ONES = new Uint8Array(8).fill(0xff);
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 

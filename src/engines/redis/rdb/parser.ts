@@ -6,7 +6,7 @@
  * record, `{ kind: "end" }`, only comes when the whole file is well-formed and its checksum matches.
  */
 import { EngineError, IntegrityError, throwIfAborted } from "../../../core/errors.ts";
-import { Crc64 } from "./crc64.ts";
+import { Crc64, StreamCrc64 } from "./crc64.ts";
 import { Cursor, NeedMore, corrupt } from "./cursor.ts";
 import { RDB_TYPE, skipValue, typeName } from "./values.ts";
 
@@ -63,8 +63,8 @@ export function parseRdbRaw(source: Source, signal?: AbortSignal, options: { che
 type Source = AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>;
 
 async function* batches(source: Source, signal: AbortSignal | undefined, rawKeys: boolean, checksum = true): AsyncGenerator<Array<RdbRecord | RawKeyRecord>> {
-  const state: State = { version: 0, db: 0, expireAtMs: undefined, ended: false, raw: rawKeys, verify: checksum };
-  const crc = new Crc64();
+  const state: State = { version: 0, db: 0, expireAtMs: undefined, ended: false, raw: rawKeys };
+  const crc = checksum ? await StreamCrc64.create() : undefined;
   let buf: Buffer = Buffer.alloc(0);
   /** The buffer reused to join a record's start with the chunks that complete it. */
   let work: Buffer = Buffer.alloc(0);
@@ -108,7 +108,7 @@ async function* batches(source: Source, signal: AbortSignal | undefined, rawKeys
     let crcFrom = pos;
     while (pos < buf.length && !state.ended) {
       c.pos = pos;
-      if (state.verify && state.version > 0 && buf[pos] === OP.eof) {
+      if (crc && state.version > 0 && buf[pos] === OP.eof) {
         crc.update(buf, crcFrom, pos);
         crcFrom = pos;
       }
@@ -123,7 +123,7 @@ async function* batches(source: Source, signal: AbortSignal | undefined, rawKeys
       pos = c.pos;
       if (record !== undefined) records.push(record);
     }
-    if (state.verify && !state.ended) crc.update(buf, crcFrom, pos);
+    if (crc && !state.ended) crc.update(buf, crcFrom, pos);
     if (state.ended && pos < buf.length) throw corrupt("bytes after the end of the file");
     return records;
   }
@@ -165,14 +165,12 @@ interface State {
   checksum?: boolean;
   /** Yield keys as offsets ({@link RawKeyRecord}). */
   raw: boolean;
-  /** Compute and check the file's CRC-64. */
-  verify: boolean;
 }
 
 const OP = { slotInfo: 0xf4, function2: 0xf5, functionPreGa: 0xf6, moduleAux: 0xf7, idle: 0xf8, freq: 0xf9, aux: 0xfa, resizeDb: 0xfb, expireMs: 0xfc, expireSec: 0xfd, selectDb: 0xfe, eof: 0xff } as const;
 
 /** Parses one record at the cursor; mutates `state` only once the record is complete. */
-function parseOne(c: Cursor, state: State, crc: Crc64): RdbRecord | RawKeyRecord | undefined {
+function parseOne(c: Cursor, state: State, crc: StreamCrc64 | undefined): RdbRecord | RawKeyRecord | undefined {
   if (state.version === 0) {
     const magic = c.bytes(9).toString("latin1");
     if (!/^REDIS\d{4}$/.test(magic)) throw corrupt("file header (not an RDB file)");
@@ -231,9 +229,9 @@ function parseOne(c: Cursor, state: State, crc: Crc64): RdbRecord | RawKeyRecord
       if (state.version >= 5) {
         const stored = c.bytes(8);
         const zero = stored.every((b) => b === 0);
-        if (state.verify) {
+        if (crc) {
           crc.update(c.buf, start, start + 1);
-          if (!zero && !crc.bytes().equals(stored)) {
+          if (!zero && !crc.finish().equals(stored)) {
             throw new IntegrityError("The RDB's CRC-64 checksum does not match its content.", {
               hint: "The backup is damaged: restore an older one. Nothing was changed in Redis.",
             });

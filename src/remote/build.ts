@@ -69,6 +69,10 @@ export async function buildBundle(root: string, outFile: string = path.join(root
       // Dependencies written as CommonJS call require(): give the module one.
       banner: { js: `${SOURCE_MARKER}${hash}\nimport { createRequire as __stackvaultRequire } from "node:module";\nconst require = __stackvaultRequire(import.meta.url);` },
       legalComments: "none",
+      // Whitespace and syntax only (names are kept, so stack traces still read): a third smaller, which V8
+      // parses faster at every start (bench: --version 114 → 106 MiB peak RSS, about 0.1 s less).
+      minifyWhitespace: true,
+      minifySyntax: true,
       logLevel: "silent",
     });
     await rename(temp, outFile);

@@ -40,6 +40,8 @@ export interface StepTime {
   total: number;
   title: string;
   seconds: number;
+  /** The highest resident set size sampled during the step (every 50 ms, from /proc), when sampled. */
+  peakRssMiB?: number;
 }
 
 /** What one benchmark measured at one scale. */

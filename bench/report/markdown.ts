@@ -59,15 +59,18 @@ export function markdownReport(runs: MachineFacts[], results: BenchResult[], mis
 
   const withSteps = results.filter((r) => r.steps && r.steps.length > 0);
   if (withSteps.length > 0) {
-    out.push("## Time per step (end-to-end CLI runs)", "");
+    const sampled = withSteps.some((r) => r.steps?.some((t) => t.peakRssMiB !== undefined));
+    out.push(`## Time${sampled ? " and peak RSS" : ""} per step (end-to-end CLI runs)`, "");
     if (plotFile) out.push(`![time per step](${plotFile})`, "");
     const scales = withSteps.map((r) => r.scale);
-    out.push(`| step | ${scales.map((s) => `${s}× s`).join(" | ")} |`, `|---|${scales.map(() => "---:").join("|")}|`);
+    const header = [...scales.map((s) => `${s}× s`), ...(sampled ? scales.map((s) => `${s}× peak RSS MiB`) : [])];
+    out.push(`| step | ${header.join(" | ")} |`, `|---|${header.map(() => "---:").join("|")}|`);
     const union = new Map<string, NonNullable<BenchResult["steps"]>[number]>();
     for (const r of withSteps) for (const t of r.steps ?? []) if (!union.has(`${t.operation}:${t.index}`)) union.set(`${t.operation}:${t.index}`, t);
     const ordered = [...union.values()].sort((a, b) => (a.operation === b.operation ? a.index - b.index : a.operation === "backup" ? -1 : 1));
     for (const step of ordered) {
-      const cells = withSteps.map((r) => r.steps?.find((t) => t.operation === step.operation && t.index === step.index)?.seconds);
+      const found = withSteps.map((r) => r.steps?.find((t) => t.operation === step.operation && t.index === step.index));
+      const cells = [...found.map((t) => t?.seconds), ...(sampled ? found.map((t) => t?.peakRssMiB) : [])];
       out.push(`| ${step.operation} ${step.index === 0 ? "" : `[${step.index}/${step.total}] `}${step.title} | ${cells.map((c) => (c === undefined ? "–" : format(c))).join(" | ")} |`);
     }
     out.push("");

@@ -44,7 +44,7 @@ export async function runCliMeasured(operation: StepTime["operation"], args: rea
   const timeFile = path.join(dir, "time.txt");
   try {
     const started = Date.now();
-    const { code, stdout, stderr } = await run("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, process.execPath, ...NODE_FLAGS, entry, "--json", ...args], env);
+    const { code, stdout, stderr, rss } = await run("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, process.execPath, ...NODE_FLAGS, entry, "--json", ...args], env);
     const ended = Date.now();
     if (code !== 0) throw new Error(`stackvault ${operation} exited with ${code}:\n${tail(stderr)}\n${tail(stdout)}`);
     const [rssKiB = 0, user = 0, sys = 0] = (readFileSync(timeFile, "utf8").trim().split("\n").at(-1) ?? "").split(" ").map(Number);
@@ -53,7 +53,7 @@ export async function runCliMeasured(operation: StepTime["operation"], args: rea
       seconds: (ended - started) / 1000,
       cpuSeconds: user + sys,
       peakRssMiB: rssKiB / 1024,
-      steps: stepTimes(operation, lines, started, ended),
+      steps: stepTimes(operation, lines, started, ended, rss),
       result: lines.at(-1) ?? {},
     };
   } finally {
@@ -63,28 +63,65 @@ export async function runCliMeasured(operation: StepTime["operation"], args: rea
 
 // --- internal ---
 
-/** The seconds of each step, after a step 0: the start-up (process start to the first step event). */
-function stepTimes(operation: StepTime["operation"], lines: Record<string, unknown>[], started: number, ended: number): StepTime[] {
+/**
+ * The seconds of each step, after a step 0: the start-up (process start to the first step event); with the
+ * peak of the RSS samples taken within each step's time.
+ */
+function stepTimes(operation: StepTime["operation"], lines: Record<string, unknown>[], started: number, ended: number, rss: RssSample[]): StepTime[] {
   const steps = lines.filter((l) => l.type === "step");
   const first = steps[0];
-  const startUp: StepTime[] = first === undefined ? [] : [{ operation, index: 0, total: Number(first.total), title: "Start-up (Node, modules, configuration)", seconds: (Date.parse(String(first.time)) - started) / 1000 }];
+  const peak = (from: number, to: number): { peakRssMiB?: number } => {
+    const within = rss.filter((r) => r.at >= from && r.at < to).map((r) => r.kib);
+    return within.length === 0 ? {} : { peakRssMiB: Math.max(...within) / 1024 };
+  };
+  const firstAt = first === undefined ? ended : Date.parse(String(first.time));
+  const startUp: StepTime[] = first === undefined ? [] : [{ operation, index: 0, total: Number(first.total), title: "Start-up (Node, modules, configuration)", seconds: (firstAt - started) / 1000, ...peak(started, firstAt) }];
   return [...startUp, ...steps.map((step, i) => {
     const start = Date.parse(String(step.time));
     const next = steps[i + 1];
     const end = next === undefined ? ended : Date.parse(String(next.time));
-    return { operation, index: Number(step.index), total: Number(step.total), title: String(step.title), seconds: (end - start) / 1000 };
+    return { operation, index: Number(step.index), total: Number(step.total), title: String(step.title), seconds: (end - start) / 1000, ...peak(start, end) };
   })];
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+interface RssSample {
+  at: number;
+  kib: number;
+}
+
+/** The RSS of the process `/usr/bin/time` runs (its only child), or undefined when it is not there (yet). */
+function childRssKiB(timePid: number): number | undefined {
+  try {
+    const child = readFileSync(`/proc/${timePid}/task/${timePid}/children`, "utf8").trim().split(/\s+/)[0];
+    if (!child) return undefined;
+    const kib = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child}/status`, "utf8"))?.[1];
+    return kib === undefined ? undefined : Number(kib);
+  } catch {
+    return undefined; // not started yet, or already gone
+  }
+}
+
+/** Runs `command` (here `/usr/bin/time`), sampling the RSS of its child every 50 ms. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; rss: RssSample[] }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
+    const rss: RssSample[] = [];
+    const sampler = setInterval(() => {
+      const kib = child.pid === undefined ? undefined : childRssKiB(child.pid);
+      if (kib !== undefined) rss.push({ at: Date.now(), kib });
+    }, 50);
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("error", (err) => {
+      clearInterval(sampler);
+      reject(err);
+    });
+    child.on("close", (code) => {
+      clearInterval(sampler);
+      resolve({ code, stdout, stderr, rss });
+    });
   });
 }
 

@@ -98,8 +98,8 @@ const STOP_GRACE_MS = 10_000;
  * the worker's job): a service of its stopped list that still runs is given until that stop's own timeout has
  * passed to go down before it is started, or it would be found running, left alone, and then go down for good.
  * Past that time (the usual case after a full lease) a running one was never stopped or was started by hand,
- * and is left running. Services it was already starting again are started only if they do not run. Until the starts are done, the new record keeps
- * the lists, so a crash during this recovery leaves them to the next run.
+ * and is left running. Services it was already starting again are started only if they do not run. Until the
+ * starts are done, the new record keeps the lists, so a crash during this recovery leaves them to the next run.
  */
 async function recoverServices(stale: LockRecord, held: HeldLock, options: { signal: AbortSignal; events: Emitter; services?: Pick<PlanServices, "controller" | "stopTimeoutMs"> }): Promise<void> {
   const stopping = stale.stoppedServices;

@@ -175,8 +175,8 @@ class RedisEngine implements Engine {
         await client.select(db);
         expectedCounts[key] = await client.dbsize();
       }
-      for (const key of Object.keys(restored)) {
-        const db = Number(dbOfCountKey(key));
+      for (const db of countedDbs(restored)) {
+        const key = countKey(db);
         await client.select(db);
         const loaded = await client.dbsize();
         if (loaded !== restored[key]) throw new EngineError(`Redis database ${db} holds ${loaded} keys after the restore; ${restored[key]} were restored into it.`);

@@ -120,8 +120,11 @@ async function recoverServices(stale: LockRecord, held: HeldLock, options: { sig
     const down = await pollUntil(async () => (await stillUp()).length === 0, { timeoutMs: waitMs, intervalMs: 250, signal });
     if (!down) options.events.warn(`Still running when that stop should have ended: ${(await stillUp()).join(", ")}; left running.`);
   }
+  const running = new Set((await Promise.all(all.map(async (s) => ((await controller.isRunning(s, { signal })) ? s : undefined)))).filter((s) => s !== undefined));
+  const toStart = all.filter((s) => !running.has(s));
   await held.markRestarting(all);
-  await controller.start(all, { signal });
+  if (toStart.length > 0) await controller.start(toStart, { signal });
   await held.clearServices();
-  options.events.ok(`Restarted what that run had stopped: ${all.join(", ")}`);
+  if (toStart.length > 0) options.events.ok(`Restarted what that run had stopped: ${toStart.join(", ")}`);
+  if (running.size > 0) options.events.info(`Already running, left alone: ${[...running].join(", ")}`);
 }

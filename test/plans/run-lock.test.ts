@@ -136,6 +136,8 @@ test("a run killed while starting its services again: the next run starts those 
   const next = new Cleanups();
   await holdLock(target, "kw", "backup", { signal, events: recovered.emitter, services: { controller, stopTimeoutMs: 60_000 } }, next);
   assert.deepEqual(calls, ["start app"], "the running worker is neither waited for nor started twice");
+  assert.ok(recovered.lines.includes("Restarted what that run had stopped: app"), recovered.lines.join(" | "));
+  assert.ok(recovered.lines.includes("Already running, left alone: worker"), recovered.lines.join(" | "));
   assert.ok(!recovered.lines.some((l) => l.startsWith("Waiting")), recovered.lines.join(" | "));
   const record = (await readLock(target, "kw"))?.record;
   assert.deepEqual([record?.stoppedServices, record?.startingServices], [[], []]);
@@ -155,7 +157,8 @@ test("a service still running long after the crashed run began its stop was neve
   await holdLock(target, "kw", "restore", { signal, events: recovered.emitter, services: { controller, stopTimeoutMs: 60_000 } }, new Cleanups());
   assert.deepEqual(calls, []);
   assert.ok(!recovered.lines.some((l) => l.startsWith("Waiting")), recovered.lines.join(" | "));
-  assert.ok(recovered.lines.includes("Restarted what that run had stopped: worker"), recovered.lines.join(" | "));
+  assert.ok(recovered.lines.includes("Already running, left alone: worker"), recovered.lines.join(" | "));
+  assert.ok(!recovered.lines.some((l) => l.startsWith("Restarted")), "nothing was started, so nothing is said to be restarted");
 });
 
 // --- internal ---

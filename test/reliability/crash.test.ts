@@ -185,6 +185,6 @@ function recoveryProblems(run: RunOutcome, stale: { stoppedServices: string[] } 
   if (run.code === 8) problems.push(`refused by the stale lock: ${run.stderr.trim()}`);
   if (!stale || !pastPrepare) return problems;
   if (!saw(run, /Took over the expired lock/)) problems.push("the stale lock was not reported");
-  if (stale.stoppedServices.length > 0 && !saw(run, /Restarted what that run had stopped: (.*, )?worker\b/)) problems.push("the worker the crashed run stopped was not started");
+  if (stale.stoppedServices.length > 0 && !saw(run, /^(Restarted what that run had stopped|Already running, left alone): (.*, )?worker\b/)) problems.push("the worker the crashed run stopped was neither started nor found running");
   return problems;
 }

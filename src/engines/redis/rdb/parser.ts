@@ -150,8 +150,7 @@ export function dumpPayload(typeAndValue: Buffer, rdbVersion: number): Buffer {
   const out = Buffer.alloc(typeAndValue.length + 10);
   typeAndValue.copy(out, 0);
   out.writeUInt16LE(rdbVersion, typeAndValue.length);
-  const crc = new Crc64().update(out, 0, typeAndValue.length + 2).bytes();
-  crc.copy(out, typeAndValue.length + 2);
+  new Crc64().update(out, 0, typeAndValue.length + 2).writeTo(out, typeAndValue.length + 2);
   return out;
 }
 

@@ -38,7 +38,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { NODE_FLAGS } from "../../src/core/node-flags.ts";
+import { MALLOC_ENV, NODE_FLAGS } from "../../src/core/node-flags.ts";
 import { optionArgs } from "../common/args.ts";
 import { atLeast, atMost, loadAverage, writeResults, type BenchResult, type BenchRow } from "../common/result.ts";
 import { fixApocBackticks, namesOf, replayWithLimit } from "./replay.ts";
@@ -239,7 +239,7 @@ async function cypherShellInstall(): Promise<CypherShellInstall | undefined> {
 }
 
 function child(argv: string[]): Measured {
-  const run = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), ...argv], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24, env: childEnv });
+  const run = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), ...argv], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24, env: { ...childEnv, ...MALLOC_ENV } });
   if (run.status !== 0) throw new Error(`child ${argv[0]} exited with ${run.status}`);
   return JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as Measured;
 }

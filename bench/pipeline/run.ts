@@ -35,7 +35,7 @@ import { generateDump, GENERATOR_VERSION } from "./generate.ts";
 import { optionArgs } from "../common/args.ts";
 import { loadAverage as loadAverageNow, writeResults, type BenchRow } from "../common/result.ts";
 import { median, printReport, type Measure, type Row } from "./report.ts";
-import { NODE_FLAGS } from "../../src/core/node-flags.ts";
+import { MALLOC_ENV, NODE_FLAGS } from "../../src/core/node-flags.ts";
 
 const SINK_NAMES: Record<string, string> = { local: "local target", file: "plain file", s3: "S3 target" };
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -138,7 +138,7 @@ function record(name: string, key: string, measure: Measure): void {
 function pipelineRun(compression: string, sink: string): Measure {
   const dir = sink === "s3" ? `bench-${process.pid}-${compression}` : path.join(work, `${compression}-${sink}`);
   const child = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), input, dir, compression, sink, blockBytes, parallelism, String(level)], {
-    encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...MALLOC_ENV }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
   });
   if (child.status !== 0) throw new Error(`pipeline run (${compression} → ${sink}) failed with status ${child.status}`);
   const r = JSON.parse(child.stdout.trim().split("\n").at(-1) ?? "{}") as ChildResult;

@@ -24,7 +24,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { atLeast, atMost, figure, loadAverage, writeResults } from "../common/result.ts";
-import { NODE_FLAGS } from "../../src/core/node-flags.ts";
+import { MALLOC_ENV, NODE_FLAGS } from "../../src/core/node-flags.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -105,7 +105,7 @@ function oursRestore(compression: string): Row {
 }
 
 function child(argv: string[]): { seconds: number; cpuSeconds: number; rawBytes: number; storedBytes: number; maxRssKiB: number } {
-  const run = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), ...argv], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const run = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), ...argv], { env: { ...process.env, ...MALLOC_ENV }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   if (run.status !== 0) throw new Error(`stackvault ${argv.join(" ")} failed with status ${run.status}`);
   return JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as { seconds: number; cpuSeconds: number; rawBytes: number; storedBytes: number; maxRssKiB: number };
 }

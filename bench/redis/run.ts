@@ -27,7 +27,7 @@ import { fileURLToPath } from "node:url";
 import { optionArgs } from "../common/args.ts";
 import { atLeast, atMost, figure, loadAverage, median as medianOf, writeResults, type BenchRow } from "../common/result.ts";
 import { generateCommands } from "./generate.ts";
-import { NODE_FLAGS } from "../../src/core/node-flags.ts";
+import { MALLOC_ENV, NODE_FLAGS } from "../../src/core/node-flags.ts";
 
 const GENERATOR_VERSION = 1;
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -173,7 +173,7 @@ function peer(argv: string[]): Measured {
 }
 
 function child(argv: string[]): Measured {
-  const run = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), ...argv], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 20 });
+  const run = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), ...argv], { env: { ...process.env, ...MALLOC_ENV }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 20 });
   if (run.status !== 0) throw new Error(`child ${argv[0]} exited with ${run.status}`);
   return JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as Measured;
 }

@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { StepTime } from "../common/result.ts";
 import { agentBundle } from "../../src/remote/bundle.ts";
-import { NODE_FLAGS } from "../../src/core/node-flags.ts";
+import { MALLOC_ENV, NODE_FLAGS } from "../../src/core/node-flags.ts";
 
 /** The checkout's CLI entry, run from its TypeScript sources. */
 export const CLI_MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
@@ -35,7 +35,7 @@ export interface CliRun {
 }
 
 /**
- * Runs `node NODE_FLAGS ENTRY --json …args` (the flags every stackvault process runs with) with `env` (secrets go there, never in `args`); `entry` comes from
+ * Runs `node NODE_FLAGS ENTRY --json …args` (the flags and MALLOC_ENV every stackvault process runs with) with `env` (secrets go there, never in `args`); `entry` comes from
  * {@link cliEntry}.
  * @throws when the command exits non-zero, with its last output lines.
  */
@@ -44,7 +44,7 @@ export async function runCliMeasured(operation: StepTime["operation"], args: rea
   const timeFile = path.join(dir, "time.txt");
   try {
     const started = Date.now();
-    const { code, stdout, stderr, rss } = await run("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, process.execPath, ...NODE_FLAGS, entry, "--json", ...args], env);
+    const { code, stdout, stderr, rss } = await run("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, process.execPath, ...NODE_FLAGS, entry, "--json", ...args], { ...env, ...MALLOC_ENV });
     const ended = Date.now();
     if (code !== 0) throw new Error(`stackvault ${operation} exited with ${code}:\n${tail(stderr)}\n${tail(stdout)}`);
     const [rssKiB = 0, user = 0, sys = 0] = (readFileSync(timeFile, "utf8").trim().split("\n").at(-1) ?? "").split(" ").map(Number);

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { IntegrityError, throwIfAborted } from "../core/errors.ts";
+import { streamedBytes } from "../core/streamed-garbage.ts";
 import { readWhole, type Target } from "../targets/target.ts";
 import { joinKey, manifestArtifacts, type ListedArtifact } from "./artifacts.ts";
 import type { Manifest } from "./schema.ts";
@@ -160,6 +161,7 @@ function hashObject(target: Target, key: string, signal: AbortSignal, progress: 
     for await (const chunk of body) {
       hash.update(chunk as Buffer);
       bytes += (chunk as Buffer).length;
+      streamedBytes((chunk as Buffer).length);
       progress(bytes);
     }
     return { bytes, actualSha256: hash.digest("hex") };

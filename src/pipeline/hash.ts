@@ -1,10 +1,12 @@
 /**
  * The measuring stage: a pass-through that counts bytes and computes their sha256 as they flow, without
  * copying or holding them. Hashing runs on the main thread at well over 1 GiB/s with SHA extensions, so it is
- * never the slow stage.
+ * never the slow stage. Every artifact byte passes a meter, which also paces the collection of the stream's dead
+ * buffers (`core/streamed-garbage.ts`).
  */
 import { createHash, type Hash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
+import { streamedBytes } from "../core/streamed-garbage.ts";
 import { STAGE_HIGH_WATER_MARK } from "./compression.ts";
 
 export interface MeterOptions {
@@ -48,6 +50,7 @@ export class Meter extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
       this.count += chunk.length;
+      streamedBytes(chunk.length);
       this.options.onChunk?.(this.count);
       this.hash.update(chunk);
       this.options.onBytes?.(this.count);

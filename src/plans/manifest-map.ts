@@ -44,8 +44,7 @@ export function addSection(databases: Databases, section: EngineSection): void {
   } else {
     const [main] = section.artifacts;
     if (!main) throw new IntegrityError("The Redis engine returned no artifact.");
-    const keysPerDb: Record<string, number> = {};
-    for (const [key, value] of Object.entries(counts)) if (/^keys:db\d+$/.test(key)) keysPerDb[key.slice(7)] = value;
+    const keysPerDb = prefixed(counts, "keys:db");
     databases.redis = {
       backup_method: "rdb_snapshot", version, versions, ...artifactFieldsOf(main),
       keys_count: Object.values(keysPerDb).reduce((a, b) => a + b, 0),

@@ -6,7 +6,7 @@
  * The setting `remote.containerFallback` (`--no-container-fallback`) turns the fallback off: such a host is then
  * refused (ship.ts), for operators who do not want an image pulled on their host.
  */
-import { NODE_FLAGS } from "../core/node-flags.ts";
+import { MALLOC_ENV, NODE_FLAGS } from "../core/node-flags.ts";
 
 /** Image the bundle runs in when the host's Node is missing or too old. */
 export const NODE_IMAGE = "node:22";
@@ -23,6 +23,6 @@ export function composeNetwork(project: string): string {
 export function containerAgentCommand(bundlePath: string, network: string, docker = "docker"): { program: string; args: string[] } {
   return {
     program: docker,
-    args: ["run", "--rm", "-i", "--init", "--network", network, "--volume", `${bundlePath}:${CONTAINER_BUNDLE}:ro`, NODE_IMAGE, "node", ...NODE_FLAGS, CONTAINER_BUNDLE, "agent", "run", "--json"],
+    args: ["run", "--rm", "-i", "--init", "--network", network, "--volume", `${bundlePath}:${CONTAINER_BUNDLE}:ro`, ...Object.entries(MALLOC_ENV).flatMap(([name, value]) => ["--env", `${name}=${value}`]), NODE_IMAGE, "node", ...NODE_FLAGS, CONTAINER_BUNDLE, "agent", "run", "--json"],
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Runs a job on the host: starts `node <NODE_FLAGS> <bundle> agent run --json` through the executor, writes the job on its
+ * Runs a job on the host: starts `env <MALLOC_ENV> node <NODE_FLAGS> <bundle> agent run --json` through the executor, writes the job on its
  * standard input, turns its JSON lines back into events for the local sink, answers its confirmation
  * requests, and returns its result — or throws its error with the same code, exit code, message and hint.
  *
@@ -9,7 +9,7 @@
  */
 import { PassThrough, Writable } from "node:stream";
 import { CancelledError, ExecError } from "../core/errors.ts";
-import { NODE_FLAGS } from "../core/node-flags.ts";
+import { nodeCommand } from "../core/node-flags.ts";
 import type { EventSink } from "../core/events.ts";
 import type { Executor } from "../exec/executor.ts";
 import { containerAgentCommand } from "./container.ts";
@@ -109,7 +109,7 @@ export async function runOnHost(options: RemoteRunOptions): Promise<RemoteResult
   send(job);
   const lines = new LineSplitter(handle);
   try {
-    const launch = options.containerNetwork === undefined ? { program: options.node, args: [...NODE_FLAGS, options.bundlePath, "agent", "run", "--json"] } : containerAgentCommand(options.bundlePath, options.containerNetwork, options.docker);
+    const launch = options.containerNetwork === undefined ? agentCommand(options.node, options.bundlePath) : containerAgentCommand(options.bundlePath, options.containerNetwork, options.docker);
     const run = await executor.run(launch.program, launch.args, { stdin: input, stdout: lines, check: false, signal: kill.signal });
     lines.flush();
     await Promise.all(pending);
@@ -157,4 +157,10 @@ class LineSplitter extends Writable {
     this.rest = "";
     if (last !== "") this.onLine(last);
   }
+}
+
+/** `env MALLOC_… node NODE_FLAGS BUNDLE agent run --json`: the agent on the host, as every stackvault process runs. */
+function agentCommand(node: string, bundlePath: string): { program: string; args: string[] } {
+  const { program, args } = nodeCommand(node);
+  return { program, args: [...args, bundlePath, "agent", "run", "--json"] };
 }

@@ -51,7 +51,7 @@ test("no Node.js 22 on the host: the agent runs in node:22 on the compose networ
 
   const argv = (await readFile(record, "utf8")).split("\0").slice(0, -1);
   const bundle = (await readdir(path.join(dir, "host-cache"))).find((f) => f.endsWith(".mjs"));
-  assert.deepEqual(argv, ["run", "--rm", "-i", "--init", "--network", "knowbase_default", "--volume", `${path.join(dir, "host-cache", bundle ?? "?")}:/stackvault/agent.mjs:ro`, "node:22", "node", ...NODE_FLAGS, "/stackvault/agent.mjs", "agent", "run", "--json"]);
+  assert.deepEqual(argv, ["run", "--rm", "-i", "--init", "--network", "knowbase_default", "--volume", `${path.join(dir, "host-cache", bundle ?? "?")}:/stackvault/agent.mjs:ro`, "--env", "MALLOC_ARENA_MAX=2", "--env", "MALLOC_MMAP_THRESHOLD_=131072", "node:22", "node", ...NODE_FLAGS, "/stackvault/agent.mjs", "agent", "run", "--json"]);
   assert.ok(!argv.join(" ").includes(password), "the secret is not in docker's argv");
 
   const manifests = await readdir(path.join(dir, "backups", "stacks", "container-src"));

@@ -14,7 +14,7 @@ import { type PayloadEnd, PayloadPieces } from "./payload-pieces.ts";
 import { connectSocket } from "./socket.ts";
 
 export interface RdbFetch {
-  /** The RDB bytes, exactly as a replica would receive them. Errors if the connection breaks early. */
+  /** The RDB bytes, exactly as a replica would receive them, in pieces (an object-mode stream of Buffers). Errors if the connection breaks early. */
   stream: Readable;
   /** `PSYNC` (point-in-time with replication id) or `SYNC` (older servers). */
   protocol: "psync" | "sync";
@@ -136,11 +136,16 @@ class SocketReader {
     }
   }
 
-  /** The rest of the connection up to `end`, as a byte stream; the socket is closed when it ends or fails. */
+  /**
+   * The rest of the connection up to `end`, as a stream of the payload's pieces; the socket is closed when it ends
+   * or fails. In object mode, so that a reader gets each piece as it is: a byte stream's iterator joins whatever
+   * it holds into a new buffer at each read (a copy of up to its high-water mark each time).
+   */
   payload(end: PayloadEnd): Readable {
     const socket = this.socket;
     const out = new Readable({
-      highWaterMark: 1024 * 1024,
+      objectMode: true,
+      highWaterMark: 4,
       read: () => void socket.resume(),
       destroy: (err, callback) => {
         socket.destroy();

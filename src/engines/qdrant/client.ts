@@ -2,13 +2,12 @@
  * A small Qdrant REST client for the engine: only the endpoints the engine needs (every one is listed in
  * {@link QDRANT_ENDPOINTS} and checked against Qdrant's OpenAPI description by a test). API key in the
  * `api-key` header, a timeout per call, retries with backoff only for idempotent calls (GET, DELETE), streamed
- * snapshot download and upload (the upload through `node:http`, see `upload.ts`).
+ * snapshot download and upload (through `node:http`, see `transfer.ts`).
  */
-import { Readable } from "node:stream";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import type { Readable } from "node:stream";
 import { EngineError } from "../../core/errors.ts";
 import { refused, unreachable } from "./errors.ts";
-import { postStream } from "./upload.ts";
+import { getStream, postStream } from "./transfer.ts";
 
 /** Method and path template of every call the engine makes. */
 export const QDRANT_ENDPOINTS = [
@@ -29,15 +28,15 @@ export interface QdrantClientOptions {
   url: string;
   /** Sent as the `api-key` header (a secret). */
   apiKey?: string;
-  /** Per-call timeout for ordinary calls (snapshot transfers are bounded by the caller's signal). @default 60000 */
+  /** Per-call timeout for ordinary calls (snapshot transfers: the caller's signal and {@link transferIdleTimeoutMs}). @default 60000 */
   timeoutMs?: number;
   /** Attempts for idempotent calls. @default 3 */
   attempts?: number;
   /**
-   * A snapshot upload fails when no byte goes out or comes in for this long; with `wait=true` that includes
-   * Qdrant's recovery after the last byte. @default 300000
+   * A snapshot upload or download fails when no byte goes out or comes in for this long; for an upload
+   * (`wait=true`) that includes Qdrant's recovery after the last byte. @default 300000
    */
-  uploadIdleTimeoutMs?: number;
+  transferIdleTimeoutMs?: number;
   /** The fetch for every call but the snapshot upload (tests script answers through it). @default globalThis.fetch */
   fetch?: typeof fetch;
   /** Told of every call before it is made, the snapshot upload included (tests record calls through it). */
@@ -97,11 +96,12 @@ export class QdrantClient {
     await this.result("DELETE", `/collections/${enc(name)}/snapshots/${enc(snapshot)}?wait=true`, undefined, signal);
   }
 
-  /** Streams a snapshot file; memory is bounded by the stream's buffers. */
+  /** Streams a snapshot file, read from the socket only as fast as it is consumed (see `transfer.ts`). */
   async downloadSnapshot(name: string, snapshot: string, signal: AbortSignal): Promise<Readable> {
-    const res = await this.send("GET", `/collections/${enc(name)}/snapshots/${enc(snapshot)}`, undefined, signal);
-    if (!res.body) throw new EngineError(`Qdrant returned no body for snapshot ${snapshot}.`);
-    return Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+    const path = `/collections/${enc(name)}/snapshots/${enc(snapshot)}`;
+    const url = new URL(`${this.url}${path}`);
+    this.options.onRequest?.("GET", url);
+    return getStream({ url, headers: this.authHeader(), where: this.where("GET", path), signal, idleTimeoutMs: this.options.transferIdleTimeoutMs ?? 300_000 });
   }
 
   /**
@@ -127,7 +127,7 @@ export class QdrantClient {
       source: body,
       where: this.where("POST", path),
       signal,
-      idleTimeoutMs: this.options.uploadIdleTimeoutMs ?? 300_000,
+      idleTimeoutMs: this.options.transferIdleTimeoutMs ?? 300_000,
     });
   }
 

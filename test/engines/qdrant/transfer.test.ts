@@ -1,9 +1,10 @@
 /**
- * The Qdrant client's snapshot upload (`uploadSnapshot`, streamed through `node:http`) against small HTTP
- * servers of the test's own that hold the body back or answer early: the source is read only as fast as the
- * server takes bytes, the bytes arrive intact with the API key, priority and checksum, and every way an
- * upload can end early (refusal, failing source, cancellation, stall, no server, untrusted certificate)
- * gives the client's error and releases the source.
+ * The Qdrant client's snapshot transfers (`uploadSnapshot`, `downloadSnapshot`, streamed through `node:http`)
+ * against small HTTP servers of the test's own that hold the body back or answer early: the source is read
+ * only as fast as the server takes bytes, the bytes arrive intact with the API key, priority and checksum, and
+ * every way an upload can end early (refusal, failing source, cancellation, stall, no server, untrusted
+ * certificate) gives the client's error and releases the source; a download is read from the server only as
+ * fast as its reader takes it, and fails by name when refused or stalled.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -228,7 +229,7 @@ test("a server that takes no byte and never answers fails the upload after the i
   const server = await serve((req) => req.pause());
   try {
     const src = source(64 * MiB);
-    const client = new QdrantClient({ url: server.url, uploadIdleTimeoutMs: 300 });
+    const client = new QdrantClient({ url: server.url, transferIdleTimeoutMs: 300 });
     await assert.rejects(
       client.uploadSnapshot("knowbase", "k.snapshot", src.stream, CHECKSUM, new AbortController().signal),
       (err: unknown) => err instanceof EngineError && /moved no byte for 0.3 s: the upload stalled/.test(err.message),
@@ -257,5 +258,63 @@ test("no server, or a certificate that is not trusted: the client's errors, the 
   } finally {
     await secure.close();
     await certs.dispose();
+  }
+});
+
+test("a download is read from the server only as fast as its reader takes it, and arrives whole with the key", async () => {
+  const src = source(64 * MiB);
+  let apiKey: string | undefined;
+  let path = "";
+  const server = await serve((req, res) => {
+    apiKey = req.headers["api-key"] as string | undefined;
+    path = req.url ?? "";
+    res.writeHead(200, { "content-type": "application/octet-stream" });
+    src.stream.pipe(res);
+  });
+  try {
+    const client = new QdrantClient({ url: server.url, apiKey: "download-key" });
+    const body = await client.downloadSnapshot("my collection", "k.snapshot", new AbortController().signal);
+    // Nobody reads yet: the server can send no more than what the sockets' buffers hold.
+    const held = await settled(src.pulled, 64 * MiB);
+    assert.ok(held < 16 * MiB, `${held / MiB} MiB pulled from the source while nothing was read`);
+    const hash = createHash("sha256");
+    let bytes = 0;
+    for await (const chunk of body) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+    assert.equal(bytes, 64 * MiB);
+    assert.equal(hash.digest("hex"), src.sha256());
+    assert.equal(apiKey, "download-key");
+    assert.equal(path, "/collections/my%20collection/snapshots/k.snapshot");
+  } finally {
+    await server.close();
+  }
+});
+
+test("a download refused, missing, stalled, cut off or cancelled fails with the client's errors", async () => {
+  const server = await serve((req, res) => {
+    if (req.url?.includes("refused")) return void res.writeHead(403).end("forbidden");
+    if (req.url?.includes("missing")) return void res.writeHead(404).end(JSON.stringify({ status: { error: "Snapshot not found" }, time: 0 }));
+    res.writeHead(200, { "content-length": String(MiB) });
+    res.write(Buffer.alloc(1024)); // then silence
+    if (req.url?.includes("cut")) setTimeout(() => res.destroy(), 50);
+  });
+  const readAll = async (body: Readable): Promise<void> => {
+    for await (const chunk of body) void chunk;
+  };
+  try {
+    const client = new QdrantClient({ url: server.url, apiKey: "secret-key", transferIdleTimeoutMs: 300 });
+    const signal = new AbortController().signal;
+    await assert.rejects(client.downloadSnapshot("c", "refused", signal), (err: unknown) => err instanceof EngineError && /refused the API key \(403\)/.test(err.message) && !err.message.includes("secret-key"));
+    await assert.rejects(client.downloadSnapshot("c", "missing", signal), (err: unknown) => err instanceof Error && /Snapshot not found/.test(err.message));
+    await assert.rejects(readAll(await client.downloadSnapshot("c", "stalls", signal)), (err: unknown) => err instanceof EngineError && /sent no byte for 0.3 s: the download stalled/.test(err.message));
+    await assert.rejects(readAll(await client.downloadSnapshot("c", "cut", signal)), (err: unknown) => err instanceof EngineError && /broke off the download/.test(err.message));
+    const cancel = new AbortController();
+    const body = await client.downloadSnapshot("c", "cancelled", cancel.signal);
+    setTimeout(() => cancel.abort(), 50);
+    await assert.rejects(readAll(body), (err: unknown) => err instanceof CancelledError);
+  } finally {
+    await server.close();
   }
 });

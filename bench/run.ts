@@ -2,7 +2,7 @@
  * Every benchmark of bench/ in one run (`npm run bench`; not a test, not part of CI's pass/fail):
  *
  *   npm run bench -- [--scale 10 | --scales 1,10] [--only stack,neo4j,qdrant,redis,pipeline] [--repeat 1]
- *                    [--quick] [--out bench/results]
+ *                    [--quick] [--replay-limit 600] [--out bench/results]
  *
  * Runs each benchmark (each against its peer tool, in its own process) at the reference scale 1× and at
  * `--scale` (default 10), with the test services started (`npm run services -- start`; their coordinates are
@@ -10,7 +10,8 @@
  * and time: `<date>.json` (machine facts and every result), `<date>.md` (the tables) and `<date>-steps.svg`
  * (time per backup and restore step at each scale). What 1× means for each benchmark is in `UNITS` below.
  * `--quick` is a smoke run: scale 0.1, one repeat. `--combine A.json,B.json` writes one report (`<date>-combined`)
- * from the JSON files of earlier runs (say, 1× today and 10× overnight). A benchmark that fails is reported under "Not measured"
+ * from the JSON files of earlier runs (say, 1× today and 10× overnight). `--replay-limit` is the seconds after
+ * which bench/neo4j stops a cypher-shell replay and extrapolates its time (default 600). A benchmark that fails is reported under "Not measured"
  * and the others still run; the exit code is then 1.
  */
 import { spawnSync } from "node:child_process";
@@ -37,7 +38,7 @@ const UNITS: Record<string, (scale: number, repeat: number) => string[]> = {
   qdrant: (scale, repeat) => ["--points", String(Math.max(100, Math.round(24_790 * scale))), "--dim", "384", "--repeat", String(repeat), "--scale", String(scale)],
 };
 const ALL_SCALES_AT_ONCE: Record<string, (scales: number[], repeat: number) => string[]> = {
-  neo4j: (scales, repeat) => ["--scales", scales.join(","), "--repeat", String(repeat), "--replay-limit", "600"],
+  neo4j: (scales, repeat) => ["--scales", scales.join(","), "--repeat", String(repeat), "--replay-limit", String(replayLimit)],
   stack: (scales) => ["--scales", scales.join(",")],
 };
 const ORDER = ["stack", "neo4j", "qdrant", "redis", "pipeline"];
@@ -46,11 +47,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
     scale: { type: "string" }, scales: { type: "string" }, only: { type: "string" }, repeat: { type: "string" },
-    quick: { type: "boolean", default: false }, combine: { type: "string" }, out: { type: "string", default: path.join(here, "results") }, help: { type: "boolean", short: "h" },
+    quick: { type: "boolean", default: false }, "replay-limit": { type: "string", default: "600" }, combine: { type: "string" }, out: { type: "string", default: path.join(here, "results") }, help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
-  console.log("Usage: npm run bench -- [--scale 10 | --scales 1,10] [--only stack,neo4j,qdrant,redis,pipeline] [--repeat 1] [--quick] [--out DIR]\n" +
+  console.log("Usage: npm run bench -- [--scale 10 | --scales 1,10] [--only stack,neo4j,qdrant,redis,pipeline] [--repeat 1] [--quick] [--replay-limit S] [--out DIR]\n" +
     "       npm run bench -- --combine A.json,B.json [--out DIR]   (one report from earlier runs)");
   process.exit(0);
 }
@@ -62,6 +63,8 @@ if (values.combine) {
 const scales = values.scales ? values.scales.split(",").map(Number) : values.quick ? [0.1] : [...new Set([1, Number(values.scale ?? 10)])];
 if (scales.some((s) => !(s > 0))) throw new Error("--scale and --scales take positive numbers");
 const repeat = Number(values.repeat ?? 1);
+const replayLimit = Number(values["replay-limit"]);
+if (!(replayLimit > 0)) throw new Error(`--replay-limit takes seconds, not ${values["replay-limit"]}`);
 const only = values.only ? values.only.split(",").map((s) => s.trim()) : ORDER;
 const unknown = only.filter((b) => !ORDER.includes(b));
 if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(", ")}: choose among ${ORDER.join(", ")}`);

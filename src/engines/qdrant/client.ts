@@ -37,9 +37,9 @@ export interface QdrantClientOptions {
    * (`wait=true`) that includes Qdrant's recovery after the last byte. @default 300000
    */
   transferIdleTimeoutMs?: number;
-  /** The fetch for every call but the snapshot upload (tests script answers through it). @default globalThis.fetch */
+  /** The fetch for every call but the snapshot transfers (tests script answers through it). @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** Told of every call before it is made, the snapshot upload included (tests record calls through it). */
+  /** Told of every call before it is made, the snapshot transfers included (tests record calls through it). */
   onRequest?: (method: string, url: URL) => void;
 }
 

@@ -1,6 +1,6 @@
 /**
  * How a failed Qdrant call becomes a stackvault error, the same for calls through `fetch` and for the streamed
- * snapshot upload through `node:http`: a cancelled call is a `CancelledError`; an untrusted TLS certificate an
+ * snapshot transfers through `node:http`: a cancelled call is a `CancelledError`; an untrusted TLS certificate an
  * `EngineError` that says how to trust a private CA (never retried); any other failure to reach the server a
  * retryable `EngineError`; an answer with an error status a `NotFoundError` (404), an API-key refusal (401,
  * 403) or an `EngineError` carrying Qdrant's own message (retryable for 5xx). No message contains a secret.

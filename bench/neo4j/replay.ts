@@ -95,6 +95,18 @@ export async function replayWithLimit(argv: string[], env: NodeJS.ProcessEnv, db
   }
 }
 
+/** The note a replay gets when it committed too few rows for its extrapolated time to mean anything. */
+export const TOO_FEW_ROWS = "under 1 % of the rows committed: too few to extrapolate, no ratio given (rerun with a longer --replay-limit)";
+
+/**
+ * True when a stopped replay committed under 1 % of `totalRows`: its rate then says more about how it started
+ * (a server busy with the previous run's indexes, a first huge statement) than how it goes, and the time
+ * extrapolated from it is not reported as a ratio.
+ */
+export function tooFewToExtrapolate(rows: number, totalRows: number): boolean {
+  return rows < totalRows / 100;
+}
+
 /**
  * Copies APOC's script with its one known escaping bug fixed: APOC 5.26 puts a label, type or property key
  * that contains a backtick between backticks without doubling the inner ones (`` `with`backtick` ``), which is

@@ -22,6 +22,7 @@
  *          the first without a goal.
  *     A replay that passes `--replay-limit` seconds is stopped and its time extrapolated from its rate
  *     (committed rows per second; row and note say EXTRAPOLATED; see replay.ts for why it flatters the peer);
+ *     a replay stopped with under 1 % of its rows committed gets no ratio, only a note saying so;
  *   - peak RSS of stackvault's export and restore at both scales.
  * Every measurement runs in its own process (bench/neo4j/child.ts), with the V8 flags stackvault's processes
  * run with (src/core/node-flags.ts). After each stackvault restore the
@@ -41,7 +42,7 @@ import { fileURLToPath } from "node:url";
 import { MALLOC_ENV, NODE_FLAGS } from "../../src/core/node-flags.ts";
 import { optionArgs } from "../common/args.ts";
 import { atLeast, atMost, loadAverage, writeResults, type BenchResult, type BenchRow } from "../common/result.ts";
-import { fixApocBackticks, namesOf, replayWithLimit } from "./replay.ts";
+import { fixApocBackticks, namesOf, replayWithLimit, TOO_FEW_ROWS, tooFewToExtrapolate } from "./replay.ts";
 import { startPrivateNeo4j, type PrivateNeo4j } from "./server.ts";
 import { createContext } from "../../test/harness/context.ts";
 import { CYPHER_SHELL_MAIN, CYPHER_SHELL_VERSION, installCypherShell, type CypherShellInstall } from "../../test/harness/neo4j/cypher-shell.ts";
@@ -170,6 +171,7 @@ async function benchScale(scale: number): Promise<BenchResult> {
     } else if (replay.stoppedAfter !== undefined) {
       notes.push(`EXTRAPOLATED: stopped at the ${replayLimit} s limit (${replay.stoppedAfter.toFixed(0)} s) with ${replay.rows} of ${totalRows} rows committed; ` +
         `time = ${totalRows} rows ÷ ${replay.rate.toFixed(1)} rows/s`);
+      if (tooFewToExtrapolate(replay.rows, totalRows)) notes.push(TOO_FEW_ROWS);
     } else {
       const after = child(["counts"]).counts ?? {};
       if (after.nodes !== expected.nodes || after.relationships !== expected.relationships) {
@@ -192,7 +194,10 @@ async function benchScale(scale: number): Promise<BenchResult> {
   const replays = restoreRows.filter((r) => / script replay /.test(r.name)).map((r) => ({ row: r, ratio: r.seconds / ourRestore }));
   // The goal is against the peer (APOC's script); the replay of stackvault's own script proves its promise and is shown beside it.
   const goal = (name: string): boolean => name.startsWith("APOC");
-  for (const { row, ratio } of replays) console.log(`speed stackvault restore (median) / ${row.name}: ${ratio.toFixed(1)}×${goal(row.name) ? " (goal ≥ 10×)" : ""}`);
+  for (const { row, ratio } of replays) {
+    const verdict = row.note?.includes(TOO_FEW_ROWS) ? ` (not a measurement: ${TOO_FEW_ROWS})` : goal(row.name) ? " (goal ≥ 10×)" : "";
+    console.log(`speed stackvault restore (median) / ${row.name}: ${ratio.toFixed(1)}×${verdict}`);
+  }
   const rss = (rows: Row[], name: string): number => Math.max(...rows.filter((r) => r.name === name).map((r) => r.maxRssKiB)) / 1024;
   summary.push(
     `scale ${scale}: export ${exportRatio.toFixed(2)}× APOC stream; restore ${replays.map(({ row, ratio }) => `${ratio.toFixed(1)}× ${row.name}`).join(", ")}; ` +
@@ -216,7 +221,7 @@ async function benchScale(scale: number): Promise<BenchResult> {
     rows: [...summarize(exportRows), ...summarize(restoreRows)],
     ratios: [
       atLeast("export speed, stackvault cypher ÷ APOC stream export", exportRatio, 1),
-      ...replays.filter(({ row }) => goal(row.name)).map(({ row, ratio }) => atLeast(`restore speed, stackvault ÷ ${row.name}${row.note?.includes("the replay gave") ? " (the replay lost data, so its time is not that of a full restore)" : ""}`, ratio, 10)),
+      ...replays.filter(({ row }) => goal(row.name) && !row.note?.includes(TOO_FEW_ROWS)).map(({ row, ratio }) => atLeast(`restore speed, stackvault ÷ ${row.name}${row.note?.includes("the replay gave") ? " (the replay lost data, so its time is not that of a full restore)" : ""}`, ratio, 10)),
       atMost("peak RSS of stackvault's export", rss(exportRows, "stackvault export (cypher)"), 256, "MiB"),
       atMost("peak RSS of stackvault's restore", rss(restoreRows, "stackvault restore"), 256, "MiB"),
     ],

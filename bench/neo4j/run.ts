@@ -41,7 +41,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MALLOC_ENV, NODE_FLAGS } from "../../src/core/node-flags.ts";
 import { optionArgs } from "../common/args.ts";
-import { atLeast, atMost, loadAverage, writeResults, type BenchResult, type BenchRow } from "../common/result.ts";
+import { atLeast, atMost, loadAverage, median as middle, writeResults, type BenchResult, type BenchRow } from "../common/result.ts";
 import { fixApocBackticks, namesOf, replayWithLimit, TOO_FEW_ROWS, tooFewToExtrapolate } from "./replay.ts";
 import { startPrivateNeo4j, type PrivateNeo4j } from "./server.ts";
 import { createContext } from "../../test/harness/context.ts";
@@ -208,7 +208,7 @@ async function benchScale(scale: number): Promise<BenchResult> {
     const seconds = median(rows, name);
     return {
       name, side: name.startsWith("stackvault") ? "stackvault" : "peer", seconds,
-      cpuSeconds: mine.find((r) => r.seconds === seconds)?.cpuSeconds ?? Number.NaN,
+      cpuSeconds: median(rows, name, "cpuSeconds"),
       peakRssMiB: Math.max(...mine.map((r) => r.maxRssKiB)) / 1024,
       ...(mine[0]?.rate === undefined ? {} : { rate: mine[0].rate, unit: "rows/s" }),
       ...(mine[0]?.note ? { note: mine[0].note } : mine.length > 1 ? { note: `median of ${mine.length}` } : {}),
@@ -249,9 +249,9 @@ function child(argv: string[]): Measured {
   return JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as Measured;
 }
 
-function median(rows: Row[], name: string): number {
-  const values = rows.filter((r) => r.name === name).map((r) => r.seconds).sort((x, y) => x - y);
-  return values[Math.floor(values.length / 2)] ?? Number.NaN;
+/** The median of the rows named `name` (of an even count, the mean of the middle two: with two rounds, not the slower one). */
+function median(rows: Row[], name: string, of: "seconds" | "cpuSeconds" = "seconds"): number {
+  return middle(rows.filter((r) => r.name === name).map((r) => r[of]));
 }
 
 function loadavg(): void {

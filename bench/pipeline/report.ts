@@ -2,7 +2,7 @@
  * Prints the pipeline benchmark's results: the table of runs, the ratios to the peers, and which of issue 3's
  * goals were met (≥ 300 MiB/s with zstd into the local target, ≥ 0.9× `aws s3 cp`, peak RSS ≤ 256 MiB).
  */
-import { atLeast, atMost, figure, type BenchRatio } from "../common/result.ts";
+import { atLeast, atMost, figure, median, type BenchRatio } from "../common/result.ts";
 
 /** One run of one row. */
 export interface Measure {
@@ -88,13 +88,6 @@ export function printReport(options: { rows: Map<string, Row>; size: number; cpu
 
 function verdict(met: boolean): string {
   return met ? "MET    " : "NOT MET";
-}
-
-/** Median of `values`. */
-export function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
 }
 
 function mib(bytes: number): number {

@@ -33,8 +33,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateDump, GENERATOR_VERSION } from "./generate.ts";
 import { optionArgs } from "../common/args.ts";
-import { loadAverage as loadAverageNow, writeResults, type BenchRow } from "../common/result.ts";
-import { median, printReport, type Measure, type Row } from "./report.ts";
+import { loadAverage as loadAverageNow, median, writeResults, type BenchRow } from "../common/result.ts";
+import { printReport, type Measure, type Row } from "./report.ts";
 import { MALLOC_ENV, NODE_FLAGS } from "../../src/core/node-flags.ts";
 
 const SINK_NAMES: Record<string, string> = { local: "local target", file: "plain file", s3: "S3 target" };

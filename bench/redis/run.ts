@@ -191,10 +191,7 @@ function table(rows: Row[], unit: string, rate: (r: Row) => number): void {
 }
 
 function ratio(rows: Row[], ours: string, theirs: string, rate: (r: Row) => number): number {
-  const median = (name: string): number => {
-    const values = rows.filter((r) => r.name === name).map(rate).sort((x, y) => x - y);
-    return values[Math.floor(values.length / 2)] ?? 0;
-  };
+  const median = (name: string): number => medianOf(rows.filter((r) => r.name === name).map(rate));
   const value = median(ours) / median(theirs);
   console.log(`median ${ours} / ${theirs}: ${value.toFixed(2)}×`);
   return value;

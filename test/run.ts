@@ -34,6 +34,9 @@ const args = [
   // one S3 bucket, and several of them wipe a store.
   "--test-concurrency=1",
   "--test-timeout=600000",
+  // A file whose tests have all ended is stopped even if a handle keeps its process alive (a client left
+  // reconnecting to a server its test stopped): one leak must not hold the whole run until CI's limit.
+  "--test-force-exit",
   ...(patterns.length > 0 ? patterns : ["test/**/*.test.ts"]),
 ];
 const run = spawnSync(node, args, { stdio: "inherit", cwd: root, env: { ...process.env, ...serviceEnv } });

@@ -100,8 +100,8 @@ export const TOO_FEW_ROWS = "under 1 % of the rows committed: too few to extrapo
 
 /**
  * True when a stopped replay committed under 1 % of `totalRows`: its rate then says more about how it started
- * (a server busy with the previous run's indexes, a first huge statement) than how it goes, and the time
- * extrapolated from it is not reported as a ratio.
+ * than how it goes (a 1× APOC replay once committed 20 of 63,740 rows in 120 s, where a full one takes about
+ * 120 s), and the time extrapolated from it is not reported as a ratio.
  */
 export function tooFewToExtrapolate(rows: number, totalRows: number): boolean {
   return rows < totalRows / 100;

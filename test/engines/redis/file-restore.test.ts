@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { localExecutor } from "../../../src/exec/local.ts";
 import { commandController } from "../../../src/services/command.ts";
+import { pollUntil } from "../../../src/services/wait.ts";
 import { createRedisEngine } from "../../../src/engines/redis/index.ts";
 import type { RedisHostAccess } from "../../../src/engines/redis/file-restore.ts";
 import { TEST_DBS, client, memoryContexts, populate, snapshot } from "./fixture.ts";
@@ -100,10 +101,7 @@ test("file mode refuses, before stopping Redis, a server with appendonly yes, a 
  * "Background save already in progress".
  */
 async function saveOnceTheForkIsGone(c: Redis): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (/rdb_bgsave_in_progress:1/.test(await c.info("persistence"))) {
-    if (Date.now() > deadline) throw new Error("the backup's replication fork was still running after 10 s");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const gone = await pollUntil(async () => /rdb_bgsave_in_progress:0/.test(await c.info("persistence")), { timeoutMs: 10_000, intervalMs: 20 });
+  if (!gone) throw new Error("the backup's replication fork was still running after 10 s");
   await c.save();
 }

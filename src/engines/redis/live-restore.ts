@@ -114,11 +114,12 @@ async function purge(pipe: RespPipe, selection: { dbs: number[] } | undefined): 
 
 async function load(options: LiveRestoreOptions, selection: { wanted: Set<number>; dbs: number[] } | undefined, result: LiveRestoreResult, admin: () => Redis): Promise<void> {
   const wanted = selection?.wanted;
-  const pipe = new RespPipe(await connectSocket(options.connection, options.signal), options.maxInFlightBytes ?? 8 * 1024 * 1024);
+  // The connection is made while the artifact is opened and its first records read.
+  const connecting = connectSocket(options.connection, options.signal);
+  connecting.catch(() => undefined);
+  let pipe: RespPipe | undefined;
   let batches: ReturnType<typeof parseRdbRaw> | undefined;
   try {
-    const { username, password } = options.connection;
-    if (password !== undefined) pipe.command(username === undefined ? ["AUTH", password] : ["AUTH", username, password]);
     // The artifact is opened and its first records read before anything is emptied: a store that cannot be
     // read, or bytes that are not an RDB, fail here with the databases untouched.
     batches = parseRdbRaw(await options.open(), options.signal, { checksum: false });
@@ -127,6 +128,9 @@ async function load(options: LiveRestoreOptions, selection: { wanted: Set<number
     if (options.checked !== undefined && header?.version !== options.checked.rdbVersion) {
       throw new IntegrityError(`The RDB is of format ${header?.version ?? "unknown"}; the manifest recorded format ${options.checked.rdbVersion}.`);
     }
+    pipe = new RespPipe(await connecting, options.maxInFlightBytes ?? 8 * 1024 * 1024);
+    const { username, password } = options.connection;
+    if (password !== undefined) pipe.command(username === undefined ? ["AUTH", password] : ["AUTH", username, password]);
     await purge(pipe, selection);
     let db = -1;
     let rdbVersion = 0;
@@ -168,7 +172,8 @@ async function load(options: LiveRestoreOptions, selection: { wanted: Set<number
     await pipe.drain();
   } finally {
     await batches?.return(undefined);
-    pipe.close();
+    if (pipe !== undefined) pipe.close();
+    else void connecting.then((socket) => socket.destroy(), () => undefined);
   }
 }
 

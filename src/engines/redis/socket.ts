@@ -7,7 +7,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { EngineError } from "../../core/errors.ts";
 import { type RedisConnectionOptions, connectionHint, tlsOptions } from "./connection.ts";
-import { Crc64 } from "./rdb/crc64.ts";
+import { CrcArena } from "./rdb/crc-arena.ts";
 import type { RawKeyRecord } from "./rdb/parser.ts";
 
 /** Connects; the socket is destroyed when `signal` aborts. @throws EngineError when unreachable. */
@@ -52,12 +52,22 @@ export function encodeCommand(args: ReadonlyArray<Buffer | string | number>): Bu
 export class RespPipe {
   private readonly socket: net.Socket;
   private readonly maxInFlight: number;
-  private chunk: Buffer = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  /**
+   * The write buffers, reused: as many as the bytes in flight can fill and two more, so that a long load
+   * allocates no buffer after its first {@link RespPipe.maxInFlight} bytes (fresh buffers were most of a load's
+   * external memory, which V8 counts towards its next full collection). The DUMP checksums are computed in
+   * them in place ({@link CrcArena}). A command larger than a buffer gets one of its own.
+   */
+  private readonly arena: CrcArena;
+  private chunk: Buffer;
   private at = 0;
+  /**
+   * The buffer is written out once it holds this many bytes: 16 KiB for the first write, doubling up to
+   * {@link WRITE_BYTES}, so that Redis starts on the first commands while the next are encoded.
+   */
+  private flushAt = FIRST_WRITE_BYTES;
   private starts: number[] = [];
   private readonly sent: Array<SentChunk | undefined> = [];
-  /** Written buffers whose every command was answered, for reuse. */
-  private readonly spare: Buffer[] = [];
   private sentHead = 0;
   /** Bytes written to the socket and not yet answered. */
   private inFlight = 0;
@@ -72,6 +82,8 @@ export class RespPipe {
   constructor(socket: net.Socket, maxInFlightBytes: number) {
     this.socket = socket;
     this.maxInFlight = maxInFlightBytes;
+    this.arena = new CrcArena(Math.ceil(maxInFlightBytes / WRITE_BYTES) + 3, CHUNK_BYTES);
+    this.chunk = this.newChunk();
     socket.on("data", (data: Buffer) => this.onData(data));
     socket.on("error", (err) => this.fail(new EngineError(`The connection to Redis failed during the load: ${err.message}`, { cause: err })));
     socket.on("close", () => this.fail(new EngineError("Redis closed the connection during the load.")));
@@ -124,7 +136,7 @@ export class RespPipe {
     this.at += record.buf.copy(out, this.at, record.valueStart, record.valueEnd);
     out.writeUInt16LE(rdbVersion, this.at);
     this.at += 2;
-    new Crc64().update(out, payloadAt, this.at).writeTo(out, this.at);
+    this.arena.appendCrc(out, payloadAt, this.at);
     this.at += 8;
     this.crlf();
     this.at += RESTORE_TAIL.copy(out, this.at);
@@ -155,7 +167,7 @@ export class RespPipe {
   private queued(begin: number): boolean {
     this.starts.push(begin);
     this.encoded++;
-    if (this.at >= WRITE_BYTES) this.flush();
+    if (this.at >= this.flushAt) this.flush();
     return this.inFlight > this.maxInFlight;
   }
 
@@ -163,7 +175,10 @@ export class RespPipe {
   private ensure(bytes: number): void {
     if (this.at + bytes <= this.chunk.length) return;
     this.flush();
-    if (bytes > this.chunk.length) this.chunk = Buffer.allocUnsafeSlow(bytes);
+    if (bytes > this.chunk.length) {
+      this.arena.give(this.chunk);
+      this.chunk = Buffer.allocUnsafeSlow(bytes);
+    }
   }
 
   private flush(): void {
@@ -171,9 +186,15 @@ export class RespPipe {
     this.socket.write(this.chunk.subarray(0, this.at));
     this.sent.push({ chunk: this.chunk, starts: this.starts, end: this.at, next: 0 });
     this.inFlight += this.at;
-    this.chunk = this.spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    this.flushAt = Math.min(2 * this.flushAt, WRITE_BYTES);
+    this.chunk = this.newChunk();
     this.at = 0;
     this.starts = [];
+  }
+
+  /** A free buffer of the arena, or a fresh one when every one is in flight. */
+  private newChunk(): Buffer {
+    return this.arena.take() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
   }
 
   /** Writes `<prefix><n>\r\n` (`*` or `$`). */
@@ -239,7 +260,7 @@ export class RespPipe {
     this.answered++;
     if (++s.next === s.starts.length) {
       // Every byte of the buffer reached Redis: it can take new commands.
-      if (s.chunk.length === CHUNK_BYTES && this.spare.length < 4) this.spare.push(s.chunk);
+      this.arena.give(s.chunk);
       this.sent[this.sentHead++] = undefined;
       if (this.sentHead > 256) {
         this.sent.splice(0, this.sentHead);
@@ -300,6 +321,7 @@ interface SentChunk {
 
 /** Commands are gathered into writes of about this size. */
 const WRITE_BYTES = 256 * 1024;
+const FIRST_WRITE_BYTES = 16 * 1024;
 const CHUNK_BYTES = WRITE_BYTES + 64 * 1024;
 const RESTORE_HEAD = Buffer.from("*6\r\n$7\r\nRESTORE\r\n", "latin1");
 const RESTORE_TAIL = Buffer.from("$7\r\nREPLACE\r\n$6\r\nABSTTL\r\n", "latin1");

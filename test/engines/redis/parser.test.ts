@@ -37,6 +37,21 @@ test("records come out the same whatever the chunking, with db, expiry and raw v
   assert.deepEqual(whole.at(-1), { kind: "end", checksum: true, bytes: rdb("0010", body).length });
 });
 
+test("32- and 64-bit lengths and a negative expiry are read exactly; a length past 2^53 is refused", async () => {
+  // A string of 3 bytes with its length as 0x80 + u32, one with 0x81 + u64, and an expiry of -2 ms (1969).
+  const wide = [0xfc, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, ...str("a"), 0x80, 0, 0, 0, 3, ...Buffer.from("xyz"), 0, ...str("b"), 0x81, 0, 0, 0, 0, 0, 0, 0, 3, ...Buffer.from("xyz")];
+  const keys = (await parse(rdb("0010", wide))).filter((r) => r.kind === "key");
+  assert.deepEqual(
+    keys.map((r) => (r.kind === "key" ? [r.key.toString(), r.expireAtMs, r.payload.subarray(-3).toString()] : [])),
+    [
+      ["a", -2, "xyz"],
+      ["b", undefined, "xyz"],
+    ],
+  );
+  const huge = [0, ...str("c"), 0x81, 0, 0x20, 0, 0, 0, 0, 0, 0];
+  await assert.rejects(parse(rdb("0010", huge)), /length of 9007199254740992/);
+});
+
 test("a flipped byte, a truncated file and trailing bytes are refused", async () => {
   const good = rdb("0010", body);
   const flipped = Buffer.from(good);

@@ -82,6 +82,17 @@ export function crc64(bytes: Uint8Array): bigint {
 }
 
 /**
+ * Writes the slice-by-8 tables into `view` from `at`, as the WebAssembly form reads them: 8 tables of 256
+ * little-endian u64, table k at byte `at + k * 2048`, table 0 the byte-wise one. 16 KiB.
+ */
+export function writeSliceTables(view: DataView, at: number): void {
+  for (let i = 0; i < 8 * 256; i++) {
+    view.setInt32(at + 8 * i, SLICE_LO[i] as number, true);
+    view.setInt32(at + 8 * i + 4, SLICE_HI[i] as number, true);
+  }
+}
+
+/**
  * The CRC-64 of one long stream (an RDB file), in WebAssembly. hash-wasm computes CRC-64 the XZ way: its
  * register starts at all ones and is inverted at the end. Redis starts at zero, and a reflected CRC fed eight
  * bytes equal to its register (little-endian) ends at zero whatever the polynomial: eight 0xff bytes first

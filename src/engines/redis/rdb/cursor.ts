@@ -42,26 +42,35 @@ export class Cursor {
     return this.buf.subarray(start, start + n);
   }
 
-  /** An RDB length; `encoded` is set when the value is a special string encoding (int or LZF) instead. */
-  length(): { value: number; encoded: boolean } {
+  /**
+   * Whether the last {@link Cursor.length} read a special string encoding (int or LZF) rather than a length.
+   * A field rather than a returned pair: lengths are read several times per key, and an object per read was a
+   * good part of a live restore's garbage.
+   */
+  encoded = false;
+
+  /** An RDB length, or the special string encoding's number when {@link Cursor.encoded} is then set. */
+  length(): number {
     const first = this.u8();
     const kind = first >> 6;
-    if (kind === 0) return { value: first & 0x3f, encoded: false };
-    if (kind === 1) return { value: ((first & 0x3f) << 8) | this.u8(), encoded: false };
-    if (kind === 3) return { value: first & 0x3f, encoded: true };
-    if (first === 0x80) return { value: this.buf.readUInt32BE(this.take(4)), encoded: false };
+    this.encoded = kind === 3;
+    if (kind === 0 || kind === 3) return first & 0x3f;
+    if (kind === 1) return ((first & 0x3f) << 8) | this.u8();
+    if (first === 0x80) return this.buf.readUInt32BE(this.take(4));
     if (first === 0x81) {
-      const big = this.buf.readBigUInt64BE(this.take(8));
-      if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt(`a length of ${big}`);
-      return { value: Number(big), encoded: false };
+      const at = this.take(8);
+      const high = this.buf.readUInt32BE(at);
+      // Above 2^53 a length cannot be exact as a number, and no real RDB holds one.
+      if (high >= 0x200000) throw corrupt(`a length of ${this.buf.readBigUInt64BE(at)}`);
+      return high * 0x100000000 + this.buf.readUInt32BE(at + 4);
     }
     throw corrupt(`the length prefix 0x${first.toString(16)}`);
   }
 
   /** A plain length (no string encodings allowed). */
   len(): number {
-    const { value, encoded } = this.length();
-    if (encoded) throw corrupt("an encoded string where a length belongs");
+    const value = this.length();
+    if (this.encoded) throw corrupt("an encoded string where a length belongs");
     return value;
   }
 
@@ -76,8 +85,8 @@ export class Cursor {
 
   /** Skips one RDB string in its stored form. */
   skipString(): void {
-    const { value, encoded } = this.length();
-    if (!encoded) return void this.take(value);
+    const value = this.length();
+    if (!this.encoded) return void this.take(value);
     if (value === 0) this.take(1);
     else if (value === 1) this.take(2);
     else if (value === 2) this.take(4);
@@ -90,8 +99,8 @@ export class Cursor {
 
   /** Reads one RDB string as its bytes (integers as decimal text, LZF decompressed). */
   string(): Buffer {
-    const { value, encoded } = this.length();
-    if (!encoded) return Buffer.from(this.bytes(value));
+    const value = this.length();
+    if (!this.encoded) return Buffer.from(this.bytes(value));
     if (value === 0) return Buffer.from(String(this.buf.readInt8(this.take(1))));
     if (value === 1) return Buffer.from(String(this.buf.readInt16LE(this.take(2))));
     if (value === 2) return Buffer.from(String(this.buf.readInt32LE(this.take(4))));

@@ -52,7 +52,8 @@ export function parseRdbBatches(source: Source, signal?: AbortSignal): AsyncGene
 
 /**
  * {@link parseRdbBatches} with keys as {@link RawKeyRecord}s: no copy of any key or value. The records of a
- * batch point into a buffer the parser reuses: they are valid until the next batch is asked for. With
+ * batch point into a buffer the parser reuses, and the key records themselves are reused: they are valid until
+ * the next batch is asked for. With
  * `checksum: false` the file's CRC-64 is not computed (for a second pass over bytes already verified); the
  * end record then says `checksum: false`.
  */
@@ -63,7 +64,7 @@ export function parseRdbRaw(source: Source, signal?: AbortSignal, options: { che
 type Source = AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>;
 
 async function* batches(source: Source, signal: AbortSignal | undefined, rawKeys: boolean, checksum = true): AsyncGenerator<Array<RdbRecord | RawKeyRecord>> {
-  const state: State = { version: 0, db: 0, expireAtMs: undefined, ended: false, raw: rawKeys };
+  const state: State = { version: 0, db: 0, expireAtMs: undefined, ended: false, raw: rawKeys, pool: [], used: 0 };
   const crc = checksum ? await StreamCrc64.create() : undefined;
   let buf: Buffer = Buffer.alloc(0);
   /** The buffer reused to join a record's start with the chunks that complete it. */
@@ -101,6 +102,7 @@ async function* batches(source: Source, signal: AbortSignal | undefined, rawKeys
   }
   function drain(): Array<RdbRecord | RawKeyRecord> {
     const records: Array<RdbRecord | RawKeyRecord> = [];
+    state.used = 0;
     join();
     c.buf = buf;
     // The CRC-64 covers every byte up to the end opcode: it is taken over whole runs of parsed records, once
@@ -164,6 +166,13 @@ interface State {
   checksum?: boolean;
   /** Yield keys as offsets ({@link RawKeyRecord}). */
   raw: boolean;
+  /**
+   * The raw key records, reused from one batch to the next; `used` of them are in the current batch. A fresh
+   * object per key survived long enough (a batch lives across the load's awaits) for V8 to allocate them all
+   * in the old generation, which then needed a full collection every few thousand keys.
+   */
+  pool: RawKeyRecord[];
+  used: number;
 }
 
 const OP = { slotInfo: 0xf4, function2: 0xf5, functionPreGa: 0xf6, moduleAux: 0xf7, idle: 0xf8, freq: 0xf9, aux: 0xfa, resizeDb: 0xfb, expireMs: 0xfc, expireSec: 0xfd, selectDb: 0xfe, eof: 0xff } as const;
@@ -203,7 +212,7 @@ function parseOne(c: Cursor, state: State, crc: StreamCrc64 | undefined): RdbRec
       c.len();
       return undefined;
     case OP.expireMs:
-      state.expireAtMs = Number(c.buf.readBigInt64LE(c.take(8)));
+      state.expireAtMs = int64LE(c.buf, c.take(8));
       return undefined;
     case OP.expireSec:
       state.expireAtMs = c.buf.readInt32LE(c.take(4)) * 1000;
@@ -269,7 +278,8 @@ function parseKey(c: Cursor, state: State, type: number): RdbRecord | RawKeyReco
 
 function parseRawKey(c: Cursor, state: State, type: number): RawKeyRecord {
   const at = c.pos;
-  const { value, encoded } = c.length();
+  const value = c.length();
+  const encoded = c.encoded;
   let keyStart = 0;
   let keyEnd = 0;
   let decodedKey: Buffer | undefined;
@@ -289,7 +299,27 @@ function parseRawKey(c: Cursor, state: State, type: number): RawKeyRecord {
   skipValue(c, type);
   const expireAtMs = state.expireAtMs;
   state.expireAtMs = undefined;
-  return { kind: "rawKey", db: state.db, type, expireAtMs, buf: c.buf, keyStart, keyEnd, decodedKey, valueStart, valueEnd: c.pos };
+  let record = state.pool[state.used];
+  if (record === undefined) {
+    record = { kind: "rawKey", db: 0, type: 0, expireAtMs: undefined, buf: c.buf, keyStart: 0, keyEnd: 0, decodedKey: undefined, valueStart: 0, valueEnd: 0 };
+    state.pool.push(record);
+  }
+  state.used++;
+  record.db = state.db;
+  record.type = type;
+  record.expireAtMs = expireAtMs;
+  record.buf = c.buf;
+  record.keyStart = keyStart;
+  record.keyEnd = keyEnd;
+  record.decodedKey = decodedKey;
+  record.valueStart = valueStart;
+  record.valueEnd = c.pos;
+  return record;
+}
+
+/** A signed 64-bit little-endian integer as a number (exact up to 2^53; an expiry in milliseconds is far below). */
+function int64LE(buf: Buffer, at: number): number {
+  return buf.readInt32LE(at + 4) * 0x100000000 + buf.readUInt32LE(at);
 }
 
 /** Module-serialised values: (opcode, value) pairs until the EOF opcode 0. */

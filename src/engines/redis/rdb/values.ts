@@ -50,15 +50,32 @@ export function skipValue(c: Cursor, type: number): void {
     case RDB_TYPE.list:
     case RDB_TYPE.set:
     case RDB_TYPE.listQuicklist:
-      return repeat(c.len(), () => c.skipString());
+      for (let n = c.len(); n > 0; n--) c.skipString();
+      return;
     case RDB_TYPE.hash:
-      return repeat(c.len(), () => (c.skipString(), c.skipString()));
+      for (let n = c.len(); n > 0; n--) {
+        c.skipString();
+        c.skipString();
+      }
+      return;
     case RDB_TYPE.zset:
-      return repeat(c.len(), () => (c.skipString(), skipOldDouble(c)));
+      for (let n = c.len(); n > 0; n--) {
+        c.skipString();
+        skipOldDouble(c);
+      }
+      return;
     case RDB_TYPE.zset2:
-      return repeat(c.len(), () => (c.skipString(), c.take(8)));
+      for (let n = c.len(); n > 0; n--) {
+        c.skipString();
+        c.take(8);
+      }
+      return;
     case RDB_TYPE.listQuicklist2:
-      return repeat(c.len(), () => (c.len(), c.skipString()));
+      for (let n = c.len(); n > 0; n--) {
+        c.len(); // container
+        c.skipString();
+      }
+      return;
     case RDB_TYPE.streamListpacks:
     case RDB_TYPE.streamListpacks2:
     case RDB_TYPE.streamListpacks3:

@@ -18,24 +18,10 @@
  * that stands out of the machine's noise. `--optimize-for-size` saves more (backup 170 MiB) but doubles the
  * CPU: it also shrinks the young generation to 1 MiB.
  *
- * `--incremental-marking-soft-trigger=80` and `--incremental-marking-hard-trigger=90` start a full collection's
- * incremental marking when the old generation reaches 80 % of its limit (90 %: at once), in place of V8's own
- * rule, which starts it as soon as the room left under the limit is no more than the young generation's
- * capacity. With the two flags above, that room is never more than V8's minimum step (16 MiB) while the heap is
- * small, which equals the capacity of two 8 MiB semi-spaces: V8 marked the whole heap over and over, two full
- * collections in a 0.12 s Redis live restore of 30,000 keys, about 15 % of its CPU (bench/redis at 1×: 0.146 →
- * 0.126 s, median of 11 alternating runs). The limit itself, and so the peak memory, is unchanged.
- *
  * `--expose-gc` lets a long byte stream ask for a minor collection every 16 MiB it moves, so that its dead
  * buffers are freed as they die (`streamed-garbage.ts` says why and what it saved).
  */
-export const NODE_FLAGS: readonly string[] = [
-  "--max-semi-space-size=8",
-  "--heap-growing-percent=50",
-  "--incremental-marking-soft-trigger=80",
-  "--incremental-marking-hard-trigger=90",
-  "--expose-gc",
-];
+export const NODE_FLAGS: readonly string[] = ["--max-semi-space-size=8", "--heap-growing-percent=50", "--expose-gc"];
 
 /**
  * glibc malloc settings of every stackvault process (ignored by other C libraries). Node's buffers above

@@ -24,7 +24,7 @@ export class CrcArena {
     const instance = new wasm.Instance(compiled(), { env: { memory } });
     this.append = instance.exports["append"] as (at: number, length: number) => void;
     this.memory = memory.buffer;
-    writeSliceTables(new DataView(this.memory), 0);
+    writeSliceTables(this.memory, 0);
     // Last in, first out: a load that needs few buffers keeps touching the same pages.
     for (let i = buffers - 1; i >= 0; i--) this.free.push(Buffer.from(this.memory, TABLES_BYTES + i * bufferBytes, bufferBytes));
   }

@@ -7,7 +7,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
-import { BlockCompressor, ZstdFrameSplitter, openVerifiedStream, runBackupPipeline, type BlockCodec, type StoreFunction } from "../../src/pipeline/index.ts";
+import { BlockCompressor, ZstdFrameSplitter, createCompressor, openVerifiedStream, runBackupPipeline, type BlockCodec, type StoreFunction } from "../../src/pipeline/index.ts";
 import { CancelledError, EngineError } from "../../src/core/errors.ts";
 import { collect, dumpLike, lazySource, prng, sha256, sleep } from "./helpers.ts";
 
@@ -99,6 +99,36 @@ test("zstd: the multi-frame output is one file for the zstd command (-t, -d, -l)
     assert.match(`${listed.stdout}${listed.stderr}`, new RegExp(`Zstandard Frames: ${frames}\\b`), "one frame per block");
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("zstd frames from contexts kept between blocks each decode alone, and the contexts are closed at the end", async () => {
+  // Twelve blocks through two contexts, so each context writes several frames in a row.
+  const compressor = createCompressor("zstd", { blockBytes: 256 * 1024, parallelism: 2 });
+  const stored = await collect(Readable.from([data]).pipe(compressor));
+  const frames: Buffer[] = [];
+  const splitter = new ZstdFrameSplitter();
+  splitter.on("data", (frame: Buffer) => frames.push(frame));
+  await pipeline(Readable.from([stored]), splitter);
+  assert.equal(frames.length, Math.ceil(data.length / (256 * 1024)));
+  const decoded = frames.map((frame) => zlib.zstdDecompressSync(frame));
+  assert.ok(Buffer.concat(decoded).equals(data), "each frame alone gives its block");
+  assert.ok(decoded.slice(0, -1).every((block) => block.length === 256 * 1024));
+});
+
+test("the codec's close is called once, when the compressor ends or is destroyed", async () => {
+  for (const ending of ["end", "destroy"] as const) {
+    let closed = 0;
+    const codec: BlockCodec = async (block) => Buffer.from(block);
+    codec.close = () => void closed++;
+    const compressor = new BlockCompressor({ codec, blockBytes: 1024, parallelism: 2 });
+    if (ending === "end") await collect(Readable.from([data.subarray(0, 10_000)]).pipe(compressor));
+    else {
+      compressor.write(data.subarray(0, 5000));
+      compressor.destroy();
+      await sleep(10);
+    }
+    assert.equal(closed, 1, ending);
   }
 });
 

@@ -1,7 +1,7 @@
 /**
  * Parallel compression in independent blocks: the raw stream is cut into blocks of a fixed size, each block is
- * compressed on its own (a zstd frame, a gzip member) by node:zlib's one-shot functions on libuv's thread
- * pool, several at a time, and the compressed blocks are passed on in their original order. Concatenated
+ * compressed on its own (a zstd frame, a gzip member) by node:zlib on libuv's thread pool, several at a time,
+ * and the compressed blocks are passed on in their original order. Concatenated
  * zstd frames are one valid zstd stream, and concatenated gzip members one valid gzip stream (RFC 8878 §3.1,
  * RFC 1952 §2.2): `zstd -d` and `gunzip` read the result as one file, as they read `pzstd` or `pigz` output.
  *

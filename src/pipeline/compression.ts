@@ -97,7 +97,7 @@ export function isCompression(value: unknown): value is Compression {
 const gzip = promisify(zlib.gzip);
 
 /**
- * Output buffer size of the one-shot codecs: 256 KiB, so that a 1 MiB block of text comes back in one or two
+ * Output buffer size of the block codecs: 256 KiB, so that a 1 MiB block of text comes back in one or two
  * thread-pool round trips (zlib's default of 16 KiB costs dozens, each waiting for the busy main thread),
  * without holding a much larger buffer than the compressed block needs.
  */

@@ -54,8 +54,7 @@ export class RespPipe {
   private readonly maxInFlight: number;
   /**
    * The write buffers, reused: as many as the bytes in flight can fill and two more, so that a long load
-   * allocates no buffer after its first {@link RespPipe.maxInFlight} bytes (fresh buffers were most of a load's
-   * external memory, which V8 counts towards its next full collection). The DUMP checksums are computed in
+   * allocates no buffer after its first {@link RespPipe.maxInFlight} bytes. The DUMP checksums are computed in
    * them in place ({@link CrcArena}). A command larger than a buffer gets one of its own.
    */
   private readonly arena: CrcArena;

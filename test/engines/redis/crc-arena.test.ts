@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CrcArena } from "../../../src/engines/redis/rdb/crc-arena.ts";
+import { bitwiseCrc64 } from "./bitwise-crc64.ts";
 import { DUMP_CRC64_WASM } from "../../../src/engines/redis/rdb/dump-crc64-wasm.ts";
 import { compileWat, DUMP_CRC64, wasmModuleSource } from "../../../scripts/build-wasm.ts";
 import { readFileSync } from "node:fs";
@@ -49,12 +50,3 @@ test("the arena lends each buffer once until it is given back, and ignores buffe
   assert.equal(arena.give(one), true);
   assert.equal(arena.take(), one);
 });
-
-function bitwiseCrc64(bytes: Uint8Array): bigint {
-  let crc = 0n;
-  for (const byte of bytes) {
-    crc ^= BigInt(byte);
-    for (let k = 0; k < 8; k++) crc = crc & 1n ? (crc >> 1n) ^ 0x95ac9329ac4bc9b5n : crc >> 1n;
-  }
-  return crc;
-}

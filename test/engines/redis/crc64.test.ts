@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Crc64, crc64, StreamCrc64 } from "../../../src/engines/redis/rdb/crc64.ts";
+import { bitwiseCrc64 } from "./bitwise-crc64.ts";
 import { lzfDecompress } from "../../../src/engines/redis/rdb/lzf.ts";
 import { dumpPayload } from "../../../src/engines/redis/rdb/parser.ts";
 
@@ -62,13 +63,3 @@ test("the WebAssembly stream checksum gives Redis's bytes, over any split of the
     assert.deepEqual(crc.finish(), expected, `cut at ${cuts.join(", ") || "nothing"}`);
   }
 });
-
-/** CRC-64/Jones one bit at a time, the definition the table-driven code must match. */
-function bitwiseCrc64(bytes: Uint8Array): bigint {
-  let crc = 0n;
-  for (const byte of bytes) {
-    crc ^= BigInt(byte);
-    for (let k = 0; k < 8; k++) crc = crc & 1n ? (crc >> 1n) ^ 0x95ac9329ac4bc9b5n : crc >> 1n;
-  }
-  return crc;
-}

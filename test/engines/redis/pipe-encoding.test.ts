@@ -23,7 +23,7 @@ class FakeSocket extends EventEmitter {
 
 test("RESTORE commands are written as encodeCommand writes them, whatever the key, expiry and size", async () => {
   const socket = new FakeSocket();
-  const pipe = new RespPipe(socket as unknown as net.Socket, 1 << 30);
+  const pipe = new RespPipe(socket as unknown as net.Socket, 64 << 20);
   const expected: Buffer[] = [];
   const cases: Array<{ key: Buffer; decoded: boolean; expireAtMs: number | undefined; valueBytes: number }> = [];
   for (let i = 0; i < 3000; i++) {

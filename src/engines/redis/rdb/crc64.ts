@@ -82,7 +82,7 @@ export function crc64(bytes: Uint8Array): bigint {
 }
 
 /**
- * Writes the slice-by-8 tables into `view` from `at`, as the WebAssembly form reads them: 8 tables of 256
+ * Writes the slice-by-8 tables into `memory` from byte `at`, as the WebAssembly form reads them: 8 tables of 256
  * little-endian u64, table k at byte `at + k * 2048`, table 0 the byte-wise one. 16 KiB.
  */
 export function writeSliceTables(memory: ArrayBuffer, at: number): void {

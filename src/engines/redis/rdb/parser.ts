@@ -53,9 +53,8 @@ export function parseRdbBatches(source: Source, signal?: AbortSignal): AsyncGene
 /**
  * {@link parseRdbBatches} with keys as {@link RawKeyRecord}s: no copy of any key or value. The records of a
  * batch point into a buffer the parser reuses, and the key records themselves are reused: they are valid until
- * the next batch is asked for. With
- * `checksum: false` the file's CRC-64 is not computed (for a second pass over bytes already verified); the
- * end record then says `checksum: false`.
+ * the next batch is asked for. With `checksum: false` the file's CRC-64 is not computed (for a second pass over
+ * bytes already verified); the end record then says `checksum: false`.
  */
 export function parseRdbRaw(source: Source, signal?: AbortSignal, options: { checksum?: boolean } = {}): AsyncGenerator<Array<Exclude<RdbRecord, { kind: "key" }> | RawKeyRecord>> {
   return batches(source, signal, true, options.checksum ?? true) as AsyncGenerator<Array<Exclude<RdbRecord, { kind: "key" }> | RawKeyRecord>>;
@@ -167,9 +166,8 @@ interface State {
   /** Yield keys as offsets ({@link RawKeyRecord}). */
   raw: boolean;
   /**
-   * The raw key records, reused from one batch to the next; `used` of them are in the current batch. A fresh
-   * object per key survived long enough (a batch lives across the load's awaits) for V8 to allocate them all
-   * in the old generation, which then needed a full collection every few thousand keys.
+   * The raw key records, reused from one batch to the next (no object per key: a live restore of 30,000 keys
+   * made 30,000); `used` of them are in the current batch.
    */
   pool: RawKeyRecord[];
   used: number;

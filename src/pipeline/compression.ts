@@ -107,8 +107,9 @@ const BLOCK_OUTPUT_CHUNK = 256 * 1024;
  * zstd frames from compression contexts kept from one block to the next, one per block in flight. A fresh
  * context per block (`zlib.zstdCompress`) allocated its working memory for every block, and with the fixed mmap
  * threshold of every stackvault process (`core/node-flags.ts`) that memory was fresh pages from the kernel each
- * time: on 128 MiB of bench/pipeline's dump-like Cypher, three blocks in flight, 0.62-0.65 CPU s and 332-350
- * MiB/s against 0.50-0.55 CPU s and 388-430 MiB/s with kept contexts (three runs each). Each block ends its frame
+ * time. `bench/pipeline/child.ts` on 128 MiB of dump-like Cypher into the local target, five alternating runs
+ * each: 157-172 MiB/s and 0.93-1.07 CPU s with a context per block, 178-189 MiB/s and 0.81-0.88 CPU s with kept
+ * contexts. Each block ends its frame
  * (`ZSTD_e_end`), so the frames are as independent as one-shot ones: checksummed, but without the content
  * size, which a stream does not know in advance (optional in a frame; `zstd -l` shows it unknown).
  */

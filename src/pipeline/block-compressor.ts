@@ -72,6 +72,8 @@ export class BlockCompressor extends Transform {
   /** Block buffers whose compression finished, reused so that the raw blocks are allocated once, not per block. */
   readonly #spare: Buffer[] = [];
   #started = false;
+  /** The codec's close was called (it is called once, at the end or on destroy). */
+  #codecClosed = false;
   #slotFree: (() => void) | undefined;
   #drained: (() => void) | undefined;
 
@@ -108,9 +110,9 @@ export class BlockCompressor extends Transform {
   }
 
   #closeCodec(): void {
-    const close = this.#codec.close;
-    this.#codec.close = undefined;
-    close?.();
+    if (this.#codecClosed) return;
+    this.#codecClosed = true;
+    this.#codec.close?.();
   }
 
   /** Cuts `chunk` into the current block and whole blocks, waiting for a free slot after each block started. */

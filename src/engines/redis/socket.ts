@@ -94,9 +94,9 @@ export class RespPipe {
     const bytes = args.map((arg) => (Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg))));
     this.ensure(bytes.reduce((n, b) => n + b.length + 24, 16));
     const begin = this.at;
-    this.header(0x2a, bytes.length);
+    this.at = writeHeader(this.chunk, this.at, 0x2a, bytes.length);
     for (const b of bytes) {
-      this.header(0x24, b.length);
+      this.at = writeHeader(this.chunk, this.at, 0x24, b.length);
       this.at += b.copy(this.chunk, this.at);
       this.crlf();
     }
@@ -124,7 +124,7 @@ export class RespPipe {
     const begin = this.at;
     // Written with as few calls as can be (see Cursor.skipString): this runs once per key, cold at first.
     out.set(RESTORE_HEAD, begin);
-    let at = writeLength(out, begin + RESTORE_HEAD.length, keyLength);
+    let at = writeHeader(out, begin + RESTORE_HEAD.length, 0x24, keyLength);
     if (key !== undefined) at += key.copy(out, at);
     else if (keyLength > 32) at += record.buf.copy(out, at, record.keyStart, record.keyEnd);
     else {
@@ -139,12 +139,13 @@ export class RespPipe {
       out.set(NO_TTL, at);
       at += NO_TTL.length;
     } else {
-      at = writeLength(out, at, decimalLength(ttl));
-      at = writeDecimal(out, at, ttl);
+      const length = decimalLength(ttl);
+      at = writeHeader(out, at, 0x24, length);
+      at = writeDecimal(out, at, ttl, length);
       out[at++] = 13;
       out[at++] = 10;
     }
-    at = writeLength(out, at, payloadLength);
+    at = writeHeader(out, at, 0x24, payloadLength);
     const payloadAt = at;
     out[at++] = record.type;
     at += record.buf.copy(out, at, record.valueStart, record.valueEnd);
@@ -211,13 +212,6 @@ export class RespPipe {
   /** A free buffer of the arena, or a fresh one when every one is in flight. */
   private newChunk(): Buffer {
     return this.arena.take() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
-  }
-
-  /** Writes `<prefix><n>\r\n` (`*` or `$`). */
-  private header(prefix: number, n: number): void {
-    this.chunk[this.at++] = prefix;
-    this.at = writeDecimal(this.chunk, this.at, n);
-    this.crlf();
   }
 
   private crlf(): void {
@@ -344,8 +338,11 @@ function decimalLength(n: number): number {
   return count;
 }
 
-/** Writes the integer `n` in decimal at `out[at]`; returns the offset after it. */
-function writeDecimal(out: Buffer, at: number, n: number): number {
+/**
+ * Writes the integer `n` in decimal at `out[at]`; returns the offset after it. `length`, when the caller knows it,
+ * is {@link decimalLength} of `n`.
+ */
+function writeDecimal(out: Buffer, at: number, n: number, length?: number): number {
   // Lengths under 10,000 (nearly all) digit by digit in small-integer arithmetic.
   if (n >= 0 && n < 10_000) {
     if (n >= 1000) out[at++] = 0x30 + ((n / 1000) | 0);
@@ -354,7 +351,7 @@ function writeDecimal(out: Buffer, at: number, n: number): number {
     out[at++] = 0x30 + (n % 10);
     return at;
   }
-  const end = at + decimalLength(n);
+  const end = at + (length ?? decimalLength(n));
   if (n < 0) {
     out[at] = 0x2d;
     n = -n;
@@ -368,9 +365,9 @@ function writeDecimal(out: Buffer, at: number, n: number): number {
   return end;
 }
 
-/** Writes a bulk string's header `$<n>\r\n` at `out[at]`; returns the offset after it. */
-function writeLength(out: Buffer, at: number, n: number): number {
-  out[at++] = 0x24;
+/** Writes `<prefix><n>\r\n` at `out[at]` (`*`: an array's header, `$`: a bulk string's); returns the offset after it. */
+function writeHeader(out: Buffer, at: number, prefix: number, n: number): number {
+  out[at++] = prefix;
   at = writeDecimal(out, at, n);
   out[at++] = 13;
   out[at++] = 10;

@@ -1,12 +1,14 @@
 /**
  * The Bolt connection of the Neo4j engine: one driver (integers as `bigint`, so that every int64 is exact and
  * every JS `number` is a FLOAT), error translation into {@link EngineError}s that name the URI and never the
- * password, and the read-only queries that describe a database (versions, counts).
+ * password, and the read-only queries that describe a database (versions, counts). Temporal values are decoded by
+ * the driver with the fast arithmetic of `temporal-hydration.ts`.
  */
 import neo4j, { type Driver, type Session } from "neo4j-driver";
 import { EngineError, CancelledError, isStackvaultError, throwIfAborted } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { writeName } from "./literal-writer.ts";
+import { installFastTemporalHydration } from "./temporal-hydration.ts";
 
 /** How to reach the server. */
 export interface Neo4jConnectionOptions {
@@ -49,6 +51,7 @@ export class Neo4jConnection {
     this.uri = options.uri;
     this.database = options.database ?? "neo4j";
     this.fetchSize = options.fetchSize ?? 250;
+    installFastTemporalHydration();
     this.driver = neo4j.driver(options.uri, neo4j.auth.basic(options.user ?? "neo4j", options.password), {
       useBigInt: true,
       disableLosslessIntegers: false,

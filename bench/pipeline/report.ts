@@ -40,7 +40,7 @@ export function printReport(options: { rows: Map<string, Row>; size: number; cpu
   console.log("\nstackvault ÷ peer, throughput (median of the per-round ratios; the rows of one round ran back to back):");
   const ratios: Record<string, number | undefined> = {};
   for (const [sv, peer] of [
-    ["zstd:local", "peer:zstd"], ["zstd:local", "peer:zstd-T2"], ["zstd:file", "peer:zstd"], ["zstd:file", "peer:zstd-T2"],
+    ["zstd:local", "peer:zstd"], ["zstd:local", "peer:zstd-T2"], ["zstd:local", "peer:zstd-T2-sha"], ["zstd:file", "peer:zstd"], ["zstd:file", "peer:zstd-T2"],
     ["none:s3", "peer:aws"], ["zstd:s3", "peer:zstd-aws"], ["zstd:s3", "peer:zstd-T2-aws"],
   ] as const) {
     const a = rows.get(sv);

@@ -2,16 +2,19 @@
  * Benchmark of the backup pipeline (not a test; run on demand):
  *
  *   scripts/with-node node bench/pipeline/run.ts [--size-mib 1024] [--seed 1] [--compressions zstd,none] [--level 3]
- *     [--repeat 1] [--block-mib 4] [--parallelism N] [--json FILE] [--scale S]
+ *     [--repeat 1] [--block-mib 4] [--parallelism N] [--read-kib 1024] [--json FILE] [--scale S]
  *
  * Generates deterministic dump-like Cypher (cached under the user cache folder, keyed by seed, size and
  * generator version), then, `--repeat` times in a row (so that a burst of load on a shared machine hits
  * every row alike):
  *   - stackvault: file → compress + sha256 of raw and stored bytes → local-folder target (atomic put, fsync),
  *     in a child process (with stackvault's V8 flags, src/core/node-flags.ts), reporting MiB/s of raw input and peak RSS;
- *     and the same into a plain file (no fsync), to separate the target's durability cost;
+ *     and the same into a plain file (no fsync), to separate the target's durability cost. The input file is read
+ *     `--read-kib` at a time (default 1 MiB; README.md says why);
  *   - the peers: `zstd -3 | cat > file` (one thread, as zstd runs by default), the same with `sync file`,
- *     and `zstd -3 -T2 | cat > file` (two threads, as the pipeline uses two cores). `--level` sets the zstd
+ *     `zstd -3 -T2 | cat > file` (two threads, as the pipeline uses two cores), and the pipeline's whole work done by
+ *     native tools: `tee` into `openssl dgst -sha256` of the raw bytes, `zstd -3 -T2`, `tee` into another of the
+ *     stored bytes, into a file. `--level` sets the zstd
  *     level of both sides (default 3, stackvault's default); the report adds the ceiling of zstd itself at
  *     that level on this machine's cores (its single-thread CPU time per byte, spread perfectly).
  * It checks that the pipeline's raw sha256 is the input's and that `zstd -t` accepts the stored file.
@@ -46,6 +49,7 @@ const compressions = (args["compressions"] ?? "zstd,none").split(",");
 const repeat = Math.max(1, Number(args["repeat"] ?? 1));
 const blockBytes = args["block-mib"] === undefined ? "" : String(Number(args["block-mib"]) * 1024 * 1024);
 const parallelism = args["parallelism"] ?? "";
+const readBytes = String(Number(args["read-kib"] ?? 1024) * 1024);
 /** zstd level of both sides (stackvault's default is 3, as zstd's). */
 const level = Number(args["level"] ?? 3);
 if (!Number.isInteger(level) || level < 1 || level > 19) throw new Error(`--level ${args["level"]}: a zstd level from 1 to 19`);
@@ -89,6 +93,7 @@ try {
     record(`${z} | cat > file`, "peer:zstd", peer(["sh", "-c", `${z} -q -c < "$1" | cat > "$2"`, "sh", input, peerOut], peerOut));
     record(`${z} | cat > file; sync file`, "peer:zstd-sync", peer(["sh", "-c", `${z} -q -c < "$1" | cat > "$2" && sync "$2"`, "sh", input, peerOut], peerOut));
     record(`${z} -T2 | cat > file`, "peer:zstd-T2", peer(["sh", "-c", `${z} -T2 -q -c < "$1" | cat > "$2"`, "sh", input, peerOut], peerOut));
+    record(`sha256, ${z} -T2, sha256 > file`, "peer:zstd-T2-sha", peer(["sh", "-c", nativePipelineScript(z), "sh", input, peerOut, work], peerOut));
     if (s3) {
       const url = `s3://${s3.bucket}/bench-peer-${process.pid}`;
       const env = { ...process.env, AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey, AWS_DEFAULT_REGION: "us-east-1" };
@@ -137,7 +142,7 @@ function record(name: string, key: string, measure: Measure): void {
 /** One pipeline run in a child process; checks the raw hash (and the zstd file when it is local). */
 function pipelineRun(compression: string, sink: string): Measure {
   const dir = sink === "s3" ? `bench-${process.pid}-${compression}` : path.join(work, `${compression}-${sink}`);
-  const child = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), input, dir, compression, sink, blockBytes, parallelism, String(level)], {
+  const child = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), input, dir, compression, sink, blockBytes, parallelism, String(level), readBytes], {
     env: { ...process.env, ...MALLOC_ENV }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
   });
   if (child.status !== 0) throw new Error(`pipeline run (${compression} → ${sink}) failed with status ${child.status}`);
@@ -153,6 +158,19 @@ function pipelineRun(compression: string, sink: string): Measure {
     rmSync(dir, { recursive: true, force: true });
   }
   return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, storedBytes: r.storedBytes, rssKiB: r.maxRssKiB };
+}
+
+/**
+ * The backup pipeline's work done by native tools, for `sh -c SCRIPT sh INPUT OUTPUT DIR`: the raw bytes go through
+ * `tee` into `openssl dgst -sha256`, are compressed by `zstd -T2`, and the compressed bytes go through `tee` into
+ * `openssl dgst -sha256` and into OUTPUT. The hashes read named pipes in DIR; the script waits for both. OpenSSL,
+ * not coreutils' `sha256sum`, because it uses the CPU's SHA extensions as node's crypto does (coreutils 9.1 hashes
+ * three times slower here).
+ */
+function nativePipelineScript(zstd: string): string {
+  return `rm -f "$3/raw.fifo" "$3/stored.fifo" && mkfifo "$3/raw.fifo" "$3/stored.fifo" && ` +
+    `{ openssl dgst -sha256 < "$3/raw.fifo" > /dev/null & openssl dgst -sha256 < "$3/stored.fifo" > /dev/null & ` +
+    `tee "$3/raw.fifo" < "$1" | ${zstd} -T2 -q -c | tee "$3/stored.fifo" > "$2"; wait; } && rm -f "$3/raw.fifo" "$3/stored.fifo"`;
 }
 
 /** Runs a peer command under /usr/bin/time; `out` is the file whose size is the stored size (none when streamed). */

@@ -23,7 +23,9 @@
  *   - stackvault zstd and none → the S3 target (multipart, default part size and queue);
  *   - the peers: `aws s3 cp file` of the raw bytes, `zstd -3 | aws s3 cp -` and `zstd -3 -T2 | aws s3 cp -`
  *     (Debian's `awscli` at /usr/bin/aws when installed, else the `aws` on PATH; the run prints which).
- *     The bucket must exist.
+ *     The runs use a bucket of their own, made at the start and removed with everything in it at the end: the
+ *     test services' bucket is versioned, and objects deleted there keep their bytes as old versions (1.6 GiB
+ *     per run at the default size).
  *
  * It prints the machine's load average at the start and the end, a table (median and best MiB/s over the
  * repeats), the ratios to the peers, and which of issue 3's goals the run met. With `--json FILE` it also writes
@@ -71,8 +73,8 @@ const inputSha = readFileSync(inputShaFile, "utf8").trim();
 spawnSync("cat", [input], { stdio: ["ignore", "ignore", "inherit"] });
 
 const work = mkdtempSync(path.join(os.tmpdir(), "stackvault-bench-"));
-const s3 = s3Coordinates();
 const aws = existsSync("/usr/bin/aws") ? "/usr/bin/aws" : "aws";
+const s3 = benchBucket(s3Coordinates());
 const rows = new Map<string, Row>();
 const loadAtStart = loadAverage();
 const loadAtStartNumbers = loadAverageNow();
@@ -96,7 +98,7 @@ try {
     record(`sha256, ${z} -T2, sha256 > file`, "peer:zstd-T2-sha", peer(["sh", "-c", nativePipelineScript(z), "sh", input, peerOut, work], peerOut));
     if (s3) {
       const url = `s3://${s3.bucket}/bench-peer-${process.pid}`;
-      const env = { ...process.env, AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey, AWS_DEFAULT_REGION: "us-east-1" };
+      const env = awsEnv(s3);
       const cp = `"${aws}" --endpoint-url "${s3.endpoint}" s3 cp --only-show-errors`;
       record("aws s3 cp file (raw)", "peer:aws", peer(["sh", "-c", `${cp} "$1" "${url}/raw"`, "sh", input], undefined, env));
       record(`${z} | aws s3 cp -`, "peer:zstd-aws", peer(["sh", "-c", `${z} -q -c < "$1" | ${cp} - "${url}/zst"`, "sh", input], undefined, env));
@@ -126,6 +128,7 @@ try {
   if (!s3) console.log("S3 rows skipped: set S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET (.cache/services/env).");
 } finally {
   rmSync(work, { recursive: true, force: true });
+  if (s3) spawnSync(aws, ["--endpoint-url", s3.endpoint, "s3", "rb", "--force", `s3://${s3.bucket}`], { env: awsEnv(s3), stdio: ["ignore", "ignore", "inherit"] });
 }
 
 // --- internal ---
@@ -143,7 +146,7 @@ function record(name: string, key: string, measure: Measure): void {
 function pipelineRun(compression: string, sink: string): Measure {
   const dir = sink === "s3" ? `bench-${process.pid}-${compression}` : path.join(work, `${compression}-${sink}`);
   const child = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), input, dir, compression, sink, blockBytes, parallelism, String(level), readBytes], {
-    env: { ...process.env, ...MALLOC_ENV }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...MALLOC_ENV, ...(s3 ? { S3_BUCKET: s3.bucket } : {}) }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
   });
   if (child.status !== 0) throw new Error(`pipeline run (${compression} → ${sink}) failed with status ${child.status}`);
   const r = JSON.parse(child.stdout.trim().split("\n").at(-1) ?? "{}") as ChildResult;
@@ -152,8 +155,7 @@ function pipelineRun(compression: string, sink: string): Measure {
     throw new Error("zstd -t refused the stored file");
   }
   if (sink === "s3" && s3) {
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey, AWS_DEFAULT_REGION: "us-east-1" };
-    spawnSync(aws, ["--endpoint-url", s3.endpoint, "s3", "rm", "--recursive", "--only-show-errors", `s3://${s3.bucket}/${dir}/`], { env, stdio: "inherit" });
+    spawnSync(aws, ["--endpoint-url", s3.endpoint, "s3", "rm", "--recursive", "--only-show-errors", `s3://${s3.bucket}/${dir}/`], { env: awsEnv(s3), stdio: "inherit" });
   } else {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -186,7 +188,22 @@ function peer(argv: string[], out: string | undefined, env: NodeJS.ProcessEnv = 
   return { seconds, cpuSeconds: user + sys, storedBytes: stored, rssKiB: rss };
 }
 
-function s3Coordinates(): { endpoint: string; accessKey: string; secretKey: string; bucket: string } | undefined {
+/** Makes a fresh, unversioned bucket on the S3 server for this run; the coordinates then name it. */
+function benchBucket(coordinates: S3Coordinates | undefined): S3Coordinates | undefined {
+  if (!coordinates) return undefined;
+  const bucket = `stackvault-bench-${process.pid}`;
+  const made = spawnSync(aws, ["--endpoint-url", coordinates.endpoint, "s3", "mb", `s3://${bucket}`], { env: awsEnv(coordinates), stdio: ["ignore", "ignore", "inherit"] });
+  if (made.status !== 0) throw new Error(`could not make the bench bucket ${bucket} on ${coordinates.endpoint}`);
+  return { ...coordinates, bucket };
+}
+
+function awsEnv(s3: S3Coordinates): NodeJS.ProcessEnv {
+  return { ...process.env, AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey, AWS_DEFAULT_REGION: "us-east-1" };
+}
+
+interface S3Coordinates { endpoint: string; accessKey: string; secretKey: string; bucket: string }
+
+function s3Coordinates(): S3Coordinates | undefined {
   const { S3_ENDPOINT: endpoint, S3_ACCESS_KEY: accessKey, S3_SECRET_KEY: secretKey, S3_BUCKET: bucket } = process.env;
   if (!endpoint || !accessKey || !secretKey || !bucket) return undefined;
   return { endpoint, accessKey, secretKey, bucket };

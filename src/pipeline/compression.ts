@@ -8,6 +8,7 @@
 import { PassThrough, type Transform } from "node:stream";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
+import { MALLOC_ENV } from "../core/node-flags.ts";
 import { BlockCompressor, DEFAULT_BLOCK_BYTES, type BlockCodec } from "./block-compressor.ts";
 import { ZstdFrameSplitter } from "./zstd-frames.ts";
 
@@ -97,14 +98,15 @@ export function isCompression(value: unknown): value is Compression {
 const gzip = promisify(zlib.gzip);
 
 /**
- * Output buffer size of the block codecs: 120 KiB, so that a 1 MiB block of text comes back in about three
- * thread-pool round trips (zlib's default of 16 KiB costs dozens, each waiting for the busy main thread), and
- * so that each buffer is below the 128 KiB mmap threshold of every stackvault process (`core/node-flags.ts`):
- * malloc then reuses freed heap memory for the next one instead of mapping fresh pages that the kernel must
- * zero. `bench/pipeline/child.ts` on 1,280 MiB into the local target, five alternating runs each: 283-299 MiB/s
- * and 6.3-6.7 CPU s, against 266-280 MiB/s and 7.1-7.5 CPU s with 256 KiB buffers.
+ * Output buffer size of the block codecs: 120 KiB, 8 KiB under the mmap threshold of every stackvault process
+ * (`MALLOC_ENV` in `core/node-flags.ts`, 128 KiB), and derived from it so that the two stay apart. Under the
+ * threshold, malloc reuses freed heap memory for the next buffer instead of mapping fresh pages that the kernel
+ * must zero; a 1 MiB block of text still comes back in about three thread-pool round trips (zlib's default of
+ * 16 KiB costs dozens, each waiting for the busy main thread). `bench/pipeline/child.ts` on 1,280 MiB into the
+ * local target, five alternating runs each: 283-299 MiB/s and 6.3-6.7 CPU s, against 266-280 MiB/s and
+ * 7.1-7.5 CPU s with 256 KiB buffers.
  */
-const BLOCK_OUTPUT_CHUNK = 120 * 1024;
+const BLOCK_OUTPUT_CHUNK = Number(MALLOC_ENV.MALLOC_MMAP_THRESHOLD_) - 8 * 1024;
 
 /**
  * zstd frames from compression contexts kept from one block to the next, one per block in flight. A fresh
@@ -112,9 +114,9 @@ const BLOCK_OUTPUT_CHUNK = 120 * 1024;
  * threshold of every stackvault process (`core/node-flags.ts`) that memory was fresh pages from the kernel each
  * time. `bench/pipeline/child.ts` on 128 MiB of dump-like Cypher into the local target, five alternating runs
  * each: 157-172 MiB/s and 0.93-1.07 CPU s with a context per block, 178-189 MiB/s and 0.81-0.88 CPU s with kept
- * contexts. Each block ends its frame
- * (`ZSTD_e_end`), so the frames are as independent as one-shot ones: checksummed, but without the content
- * size, which a stream does not know in advance (optional in a frame; `zstd -l` shows it unknown).
+ * contexts. Each block ends its frame (`ZSTD_e_end`), so the frames are as independent as one-shot ones:
+ * checksummed, but without the content size, which a stream does not know in advance (optional in a frame;
+ * `zstd -l` shows it unknown).
  */
 function zstdBlockCodec(level: number, blockBytes: number): BlockCodec {
   const params = {

@@ -6,7 +6,6 @@
  */
 import type * as SdkModule from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { Upload } from "@aws-sdk/lib-storage";
 import { ConfigError } from "../core/errors.ts";
 import { assertObjectKey } from "./object-key.ts";
 import { assertBucketName } from "./s3-errors.ts";
@@ -48,7 +47,6 @@ export interface S3TargetOptions {
 /** What an S3 target needs to run: the loaded SDK, a client, and the checked options. */
 export interface S3Connection {
   sdk: typeof SdkModule;
-  Upload: typeof Upload;
   client: S3Client;
   /** The options, with `region` resolved. */
   options: S3TargetOptions & { region: string };
@@ -71,7 +69,7 @@ export async function connectS3(options: S3TargetOptions): Promise<S3Connection>
       throw new ConfigError(`Invalid S3 prefix ${JSON.stringify(prefix)}: ${(err as Error).message}`, { cause: err });
     }
   }
-  const [sdk, storage] = await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/lib-storage")]);
+  const sdk = await import("@aws-sdk/client-s3");
   const custom = options.endpoint !== undefined;
   const client = new sdk.S3Client({
     ...(options.region !== undefined ? { region: options.region } : custom ? { region: "us-east-1" } : {}),
@@ -92,7 +90,7 @@ export async function connectS3(options: S3TargetOptions): Promise<S3Connection>
       hint: "Set the region in the configuration, or AWS_REGION, or in the AWS profile.",
     });
   });
-  return { sdk, Upload: storage.Upload, client, options: { ...options, region }, prefix };
+  return { sdk, client, options: { ...options, region }, prefix };
 }
 
 /** The idle timeout of `options`' requests, in ms (see {@link S3TargetOptions.requestTimeoutMs}). */

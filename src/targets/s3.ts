@@ -1,24 +1,21 @@
 /**
  * The S3 target (`s3://bucket[/prefix]`): AWS S3 or any S3-compatible server (custom endpoint, path style).
  *
- * Writes stream through `@aws-sdk/lib-storage`'s multipart `Upload`: bodies up to one part go up with a single
- * PutObject, larger ones as a multipart upload completed at the end, so the object appears atomically.
- * Memory bound per put: `(queueSize + 1) × partSize` of live buffers (default 5 × 8 MiB = 40 MiB): one part
- * being filled and `queueSize` parts in flight; lib-storage copies each part once while assembling it, so
- * resident memory peaks at about twice that before garbage collection (measured: +120 MiB RSS for a 512 MiB
- * upload with the defaults). The largest object is 10,000 × `partSize` (default 78 GiB): raise `partSize`
- * for bigger dumps.
+ * Writes stream through `s3-upload.ts`: bodies up to one part go up with a single PutObject, larger ones as a
+ * multipart upload completed at the end, so the object appears atomically. Memory bound per put:
+ * `(queueSize + 1) × partSize` of part buffers (default 5 × 8 MiB = 40 MiB), allocated once and reused: one
+ * part being filled and `queueSize` parts in flight. The largest object is 10,000 × `partSize` (default
+ * 78 GiB): raise `partSize` for bigger dumps.
  *
- * On failure or abort, the multipart upload is aborted before `put` rejects (lib-storage's own abort, then an
- * explicit AbortMultipartUpload as a safety net), so no parts are left behind. An abort lets the parts already
- * in flight finish first (at most `queueSize` of them).
+ * On failure or abort, the requests in flight are cancelled or left to settle, then the multipart upload is
+ * aborted before `put` rejects, so no parts are left behind.
  *
  * Conditional puts use S3's `If-None-Match: *` / `If-Match: etag`, sent on PutObject or, for multipart, on
  * CompleteMultipartUpload. Retries: the SDK's standard strategy (exponential backoff with jitter) up to
  * `maxAttempts`; a request that moves no byte for `requestTimeoutMs` (a stall) fails with a timeout and is
  * retried the same way, so no call hangs. Credentials: the SDK's default chain unless given. The SDK is loaded on first use.
  */
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { S3Client, ServerSideEncryption } from "@aws-sdk/client-s3";
 import { NotFoundError, PreconditionFailedError, TargetError, throwIfAborted } from "../core/errors.ts";
 import type { GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, PutResult, Target } from "./target.ts";
@@ -26,6 +23,7 @@ import { assertRange, bodyStream, cancelled, guardStream, onAbort } from "./body
 import { assertListPrefix, assertObjectKey } from "./object-key.ts";
 import { s3Error, type S3ErrorContext } from "./s3-errors.ts";
 import { connectS3, requestTimeoutMs, type S3Connection, type S3TargetOptions } from "./s3-client.ts";
+import { uploadObject, type UploadState } from "./s3-upload.ts";
 
 /** Creates an S3 target; loads the AWS SDK. @throws ConfigError for an invalid bucket name, prefix or region. */
 export async function createS3Target(options: S3TargetOptions): Promise<Target> {
@@ -43,7 +41,6 @@ class S3Target implements Target {
   readonly kind = "s3";
   readonly location: string;
   readonly #sdk: S3Connection["sdk"];
-  readonly #Upload: S3Connection["Upload"];
   readonly #client: S3Client;
   readonly #o: S3Connection["options"];
   readonly #root: string;
@@ -51,7 +48,6 @@ class S3Target implements Target {
 
   constructor(init: S3Connection) {
     this.#sdk = init.sdk;
-    this.#Upload = init.Upload;
     this.#client = init.client;
     this.#o = init.options;
     this.#root = init.prefix === "" ? "" : `${init.prefix}/`;
@@ -64,53 +60,38 @@ class S3Target implements Target {
     const { signal } = options;
     throwIfAborted(signal);
     const source = bodyStream(body);
-    let size = 0;
-    let sourceError: unknown;
     const off = onAbort(signal, () => source.destroy(cancelled(signal, `writing ${key} to ${this.location}`)));
-    async function* counted(): AsyncGenerator<Buffer> {
-      try {
-        for await (const chunk of source) {
-          const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
-          size += buf.length;
-          options.onProgress?.(size);
-          yield buf;
-        }
-      } catch (err) {
-        sourceError = err;
-        throw err;
-      }
-    }
-    const partSize = Math.max(5 * MiB, this.#o.partSize ?? 8 * MiB);
-    const upload = new this.#Upload({
-      client: this.#client,
-      partSize,
-      queueSize: Math.max(1, this.#o.queueSize ?? 4),
-      leavePartsOnError: false,
-      params: {
+    const state: UploadState = { multipart: false, bytes: 0 };
+    const startedAt = Date.now();
+    try {
+      const etag = await uploadObject(source, {
+        sdk: this.#sdk,
+        client: this.#client,
         Bucket: this.#o.bucket,
         Key,
-        Body: Readable.from(counted()),
-        ...(options.contentType !== undefined ? { ContentType: options.contentType } : {}),
-        ...(options.ifAbsent ? { IfNoneMatch: "*" } : {}),
-        ...(options.ifMatch !== undefined ? { IfMatch: options.ifMatch } : {}),
-        ...(this.#o.sse !== undefined ? { ServerSideEncryption: this.#o.sse as ServerSideEncryption } : {}),
-        ...(this.#o.kmsKeyId !== undefined ? { SSEKMSKeyId: this.#o.kmsKeyId } : {}),
-      },
-    });
-    const startedAt = Date.now();
-    const multipart = (): boolean => size >= partSize || (upload as unknown as { uploadId?: string }).uploadId !== undefined;
-    try {
-      const result = await upload.done();
-      if (multipart()) await this.#abortOrphans(Key, startedAt);
-      return { etag: result.ETag ?? "", size };
+        partSize: Math.max(5 * MiB, this.#o.partSize ?? 8 * MiB),
+        queueSize: Math.max(1, this.#o.queueSize ?? 4),
+        object: {
+          ...(options.contentType !== undefined ? { ContentType: options.contentType } : {}),
+          ...(this.#o.sse !== undefined ? { ServerSideEncryption: this.#o.sse as ServerSideEncryption } : {}),
+          ...(this.#o.kmsKeyId !== undefined ? { SSEKMSKeyId: this.#o.kmsKeyId } : {}),
+        },
+        conditions: {
+          ...(options.ifAbsent ? { IfNoneMatch: "*" } : {}),
+          ...(options.ifMatch !== undefined ? { IfMatch: options.ifMatch } : {}),
+        },
+        ...(signal !== undefined ? { signal } : {}),
+        ...(options.onProgress !== undefined ? { onBytes: options.onProgress } : {}),
+      }, state);
+      if (state.multipart) await this.#abortOrphans(Key, startedAt);
+      return { etag, size: state.bytes };
     } catch (err) {
       source.destroy();
-      const uploadId = (upload as unknown as { uploadId?: string }).uploadId;
-      if (multipart()) await this.#abortOrphans(Key, startedAt);
-      const leftover = await this.#abortUpload(Key, uploadId).then(() => undefined, (e: unknown) => e);
-      const failure = this.#putFailure(err, err === sourceError, key, options);
+      if (state.multipart) await this.#abortOrphans(Key, startedAt);
+      const leftover = await this.#abortUpload(Key, state.uploadId).then(() => undefined, (e: unknown) => e);
+      const failure = this.#putFailure(err, state.bodyError !== undefined && err === state.bodyError, key, options);
       if (leftover === undefined) throw failure;
-      throw new TargetError(`${failure.message} The multipart upload ${uploadId} could not be aborted either.`, {
+      throw new TargetError(`${failure.message} The multipart upload ${state.uploadId} could not be aborted either.`, {
         cause: new AggregateError([failure, leftover]),
         hint: "Its parts cost storage until aborted: a lifecycle rule AbortIncompleteMultipartUpload on the bucket removes them.",
       });
@@ -220,7 +201,7 @@ class S3Target implements Target {
     }
   }
 
-  /** Aborts the multipart upload `uploadId` if lib-storage has not already (then it is gone: ignore that). */
+  /** Aborts the multipart upload `uploadId` unless it is gone already (ignored then). */
   async #abortUpload(Key: string, UploadId: string | undefined): Promise<void> {
     if (UploadId === undefined) return;
     try {

@@ -20,6 +20,8 @@ export interface FaultProxy {
   rate: number;
   /** Faults for the next requests, one each, in order, before any random one (a test's exact scenario). */
   next: FaultKind[];
+  /** A fault for every request it names (method and URL with its query), checked before `next`. */
+  rule?: (method: string, url: string) => FaultKind | undefined;
   close(): Promise<void>;
 }
 
@@ -31,7 +33,7 @@ export async function startFaultProxy(upstream: string, seed: number, options: {
   const sockets = new Set<Socket>();
   const proxy: FaultProxy = { url: "", injected, rate: options.rate ?? 0.1, next: [], close: async () => undefined };
   const server: Server = createServer((req, res) => {
-    const fault = proxy.next.shift() ?? (rng.float() < proxy.rate ? FAULT_KINDS[rng.int(0, FAULT_KINDS.length - 1)] : undefined);
+    const fault = proxy.rule?.(req.method ?? "", req.url ?? "") ?? proxy.next.shift() ?? (rng.float() < proxy.rate ? FAULT_KINDS[rng.int(0, FAULT_KINDS.length - 1)] : undefined);
     const what = `${req.method ?? "?"} ${(req.url ?? "").split("?")[0] ?? ""}${/[?&]uploadId=/.test(req.url ?? "") ? " (multipart)" : ""}`;
     if (fault) injected.push({ kind: fault, request: what });
     const cutAt = rng.float();

@@ -12,6 +12,7 @@ import { createS3Target } from "../../src/targets/s3.ts";
 import { getBytes } from "../../src/targets/target.ts";
 import { targetContract } from "./contract.ts";
 import { generated, hashStream } from "./data.ts";
+import { startFaultProxy } from "../reliability/fault-proxy.ts";
 import { assertNoMultipartUpload, ensureBucket, s3ContractFixture, s3Coordinates, s3Options } from "./s3-env.ts";
 
 const MiB = 1024 * 1024;
@@ -59,6 +60,44 @@ test("s3: a 64 MiB object goes up as a multipart upload of generated data and re
   await assertNoMultipartUpload(c, `${prefix}/big.bin`);
   await t.delete("big.bin");
   await t.close();
+});
+
+test("s3: a body of exactly one part goes up as one PutObject, one byte more as two parts; both read back identical", async () => {
+  const c = s3Coordinates("S3");
+  const prefix = `edge-${randomBytes(3).toString("hex")}`;
+  const t = await createS3Target(s3Options(c, { prefix, partSize: 5 * MiB, queueSize: 1 }));
+  for (const [name, size, etag] of [["one", 5 * MiB, /^"?[0-9a-f]{32}"?$/], ["two", 5 * MiB + 1, /-2"?$/], ["empty", 0, /^"?[0-9a-f]{32}"?$/]] as const) {
+    const put = await t.put(name, generated(size, { seed: size, chunk: 1000 }));
+    assert.equal(put.size, size, name);
+    assert.match(put.etag, etag, name);
+    assert.deepEqual(await hashStream(await t.get(name)), await hashStream(generated(size, { seed: size })), name);
+    await t.delete(name);
+  }
+  await t.close();
+});
+
+test("s3: a part refused on every attempt fails the put with the server's error, stops reading the body, and leaves no upload", async () => {
+  const c = s3Coordinates("S3");
+  const proxy = await startFaultProxy(c.endpoint, 7, { rate: 0 });
+  proxy.rule = (method, url) => (method === "PUT" && /[?&]partNumber=3(&|$)/.test(url) ? "500" : undefined);
+  const prefix = `refused-${randomBytes(3).toString("hex")}`;
+  const t = await createS3Target(s3Options({ ...c, endpoint: proxy.url }, { prefix, partSize: 5 * MiB, queueSize: 2, maxAttempts: 2 }));
+  const size = 200 * MiB;
+  let read = 0;
+  const body = generated(size);
+  body.on("data", (chunk: Buffer) => (read += chunk.length));
+  body.pause();
+  try {
+    await assert.rejects(t.put("big.bin", body), (e: unknown) => e instanceof TargetError && /InternalError \(HTTP 500\)/.test(e.message) && e.message.includes(prefix), "the server's error, naming the object's place");
+    assert.ok(read < 40 * MiB, `the body stopped being read after the failure (${read} bytes read)`);
+    assert.ok(body.destroyed, "the body is destroyed");
+    assert.ok(proxy.injected.length >= 2, "the part was tried again before the put gave up");
+    await assertNoMultipartUpload(c, `${prefix}/big.bin`);
+    assert.deepEqual((await t.list("")).objects, []);
+  } finally {
+    await t.close();
+    await proxy.close();
+  }
 });
 
 test("s3: an endpoint that refuses connections gives a TargetError naming it, after retries", async () => {

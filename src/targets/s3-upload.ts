@@ -1,0 +1,189 @@
+/**
+ * Streams one object of unknown size into S3 with a bounded, reused set of part buffers.
+ *
+ * The body is copied into part buffers of `partSize` bytes. A body that ends within the first part goes up as
+ * one PutObject; a longer one as a multipart upload, begun when the second part's first byte arrives, with up
+ * to `queueSize` parts in flight while the next one fills, and completed at the end, so the object appears at
+ * once. At most `queueSize + 1` buffers are ever allocated per upload, and each is reused as soon as its part is
+ * stored: nothing is allocated per part, so the garbage collector has nothing to reclaim while the bytes flow
+ * (lib-storage's `Upload` concatenates a fresh buffer for every part, which cost a full collection per part and
+ * about a third of the upload's CPU under the project's tight old-space growth, see `core/node-flags.ts`).
+ *
+ * Each part is a plain buffer, so SigV4 signs its sha256 and S3 refuses a part whose bytes differ; the SDK
+ * retries a failed part on its own. This module never aborts: on failure it waits for the parts in flight to
+ * settle, then rejects, and the caller aborts the upload whose id {@link UploadState} holds.
+ */
+import type { Readable } from "node:stream";
+import type * as SdkModule from "@aws-sdk/client-s3";
+import type { CompletedPart, S3Client, ServerSideEncryption } from "@aws-sdk/client-s3";
+import { TargetError } from "../core/errors.ts";
+
+/** What to store and where. */
+export interface UploadRequest {
+  sdk: typeof SdkModule;
+  client: S3Client;
+  Bucket: string;
+  Key: string;
+  /** Part size in bytes (S3 needs at least 5 MiB for every part but the last). */
+  partSize: number;
+  /** Parts uploaded at once (at least 1). */
+  queueSize: number;
+  /** Attributes of the new object, sent on PutObject or CreateMultipartUpload. */
+  object: { ContentType?: string; ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string };
+  /** Conditions checked when the object appears, on PutObject or CompleteMultipartUpload. */
+  conditions: { IfNoneMatch?: string; IfMatch?: string };
+  /** Cancels the requests in flight. */
+  signal?: AbortSignal;
+  /** Called with the count of body bytes read so far, after each chunk. */
+  onBytes?: (bytes: number) => void;
+}
+
+/** Filled in while the upload runs; read it after a failure to abort the multipart upload. */
+export interface UploadState {
+  /** The multipart upload's id, once CreateMultipartUpload has answered. */
+  uploadId?: string;
+  /** Whether a multipart upload was begun (even if its answer was lost). */
+  multipart: boolean;
+  /** Body bytes read. */
+  bytes: number;
+  /** The error the body itself failed with, if it did. */
+  bodyError?: unknown;
+}
+
+/** S3's limit on the parts of one object. */
+const MAX_PARTS = 10_000;
+
+/**
+ * Stores `body` at `request.Key`. A failed part destroys `body`, so that a source waiting for data does not hold
+ * the failure back.
+ * @returns the new object's ETag.
+ * @throws the body's own error (also kept in `state.bodyError`), the SDK's error of a failed request, or a
+ *   TargetError when the body needs more than 10,000 parts; always after every part in flight has settled.
+ */
+export async function uploadObject(body: Readable, request: UploadRequest, state: UploadState): Promise<string> {
+  const { sdk, client, Bucket, Key, partSize, signal } = request;
+  const sendOptions = signal === undefined ? {} : { abortSignal: signal };
+  const buffers = new PartBuffers(partSize, Math.max(1, request.queueSize) + 1);
+  const parts: CompletedPart[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  /** Throws the first failed part's error, if a part failed. */
+  const checkParts = (): void => {
+    if (failure !== undefined) throw failure.error;
+  };
+
+  const startPart = async (buffer: Buffer, length: number): Promise<void> => {
+    checkParts();
+    if (state.uploadId === undefined) {
+      state.multipart = true;
+      const created = await client.send(new sdk.CreateMultipartUploadCommand({ Bucket, Key, ...request.object }), sendOptions);
+      state.uploadId = created.UploadId;
+    }
+    const PartNumber = parts.length + 1;
+    if (PartNumber > MAX_PARTS) {
+      throw new TargetError(`${Key} needs more than ${MAX_PARTS} parts of ${partSize} bytes.`, { hint: "Raise the S3 part size (s3.partSizeMib)." });
+    }
+    parts.push({ PartNumber });
+    const UploadId = state.uploadId;
+    const sent = client
+      .send(new sdk.UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body: buffer.subarray(0, length), ContentLength: length }), sendOptions)
+      .then((out) => {
+        parts[PartNumber - 1] = { PartNumber, ETag: out.ETag };
+        buffers.give(buffer);
+      }, (error: unknown) => {
+        failure ??= { error };
+        buffers.fail(error);
+        body.destroy();
+      })
+      .finally(() => inFlight.delete(sent));
+    inFlight.add(sent);
+  };
+
+  let buffer = await buffers.take();
+  let filled = 0;
+  try {
+    const chunks: AsyncIterator<Buffer | string> = body[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await chunks.next().catch((err: unknown) => {
+        if (failure === undefined) state.bodyError = err;
+        throw failure === undefined ? err : failure.error;
+      });
+      if (next.done === true) break;
+      const chunk = typeof next.value === "string" ? Buffer.from(next.value) : next.value;
+      state.bytes += chunk.length;
+      request.onBytes?.(state.bytes);
+      let offset = 0;
+      while (offset < chunk.length) {
+        if (filled === partSize) {
+          await startPart(buffer, filled);
+          buffer = await buffers.take();
+          filled = 0;
+        }
+        const copied = chunk.copy(buffer, filled, offset);
+        offset += copied;
+        filled += copied;
+      }
+      checkParts();
+    }
+    checkParts();
+    if (!state.multipart) {
+      const out = await client.send(new sdk.PutObjectCommand({ Bucket, Key, Body: buffer.subarray(0, filled), ContentLength: filled, ...request.object, ...request.conditions }), sendOptions);
+      return out.ETag ?? "";
+    }
+    if (filled > 0) await startPart(buffer, filled);
+    await Promise.all(inFlight);
+    checkParts();
+    const done = await client.send(new sdk.CompleteMultipartUploadCommand({ Bucket, Key, UploadId: state.uploadId, MultipartUpload: { Parts: parts }, ...request.conditions }), sendOptions);
+    return done.ETag ?? "";
+  } finally {
+    await Promise.all(inFlight);
+  }
+}
+
+// --- internal ---
+
+/** Up to `max` buffers of `size` bytes, allocated on first need and handed out again once given back. */
+class PartBuffers {
+  readonly #size: number;
+  readonly #max: number;
+  readonly #free: Buffer[] = [];
+  #made = 0;
+  #waiter: { resolve: (buffer: Buffer) => void; reject: (error: unknown) => void } | undefined;
+  #failure: { error: unknown } | undefined;
+
+  constructor(size: number, max: number) {
+    this.#size = size;
+    this.#max = max;
+  }
+
+  /** A free buffer; waits for one to be given back when all `max` are in use (one caller waits at a time). */
+  take(): Promise<Buffer> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure.error);
+    const free = this.#free.pop();
+    if (free !== undefined) return Promise.resolve(free);
+    if (this.#made < this.#max) {
+      this.#made += 1;
+      // Outside node's shared pool: each buffer is its own allocation, kept for the whole upload.
+      return Promise.resolve(Buffer.allocUnsafeSlow(this.#size));
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  /** Returns `buffer` for reuse. */
+  give(buffer: Buffer): void {
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    if (waiter !== undefined) waiter.resolve(buffer);
+    else this.#free.push(buffer);
+  }
+
+  /** Rejects the caller waiting in {@link take}, if any, and every later call, with `error`. */
+  fail(error: unknown): void {
+    this.#failure ??= { error };
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.reject(error);
+  }
+}

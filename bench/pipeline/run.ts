@@ -38,6 +38,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateDump, GENERATOR_VERSION } from "./generate.ts";
 import { optionArgs } from "../common/args.ts";
+import { awsEnv, makeBenchBucket, removeBenchBucket, s3ServicesFromEnv } from "../common/s3-bucket.ts";
 import { loadAverage as loadAverageNow, median, writeResults, type BenchRow } from "../common/result.ts";
 import { printReport, type Measure, type Row } from "./report.ts";
 import { MALLOC_ENV, NODE_FLAGS } from "../../src/core/node-flags.ts";
@@ -74,7 +75,8 @@ spawnSync("cat", [input], { stdio: ["ignore", "ignore", "inherit"] });
 
 const work = mkdtempSync(path.join(os.tmpdir(), "stackvault-bench-"));
 const aws = existsSync("/usr/bin/aws") ? "/usr/bin/aws" : "aws";
-const s3 = benchBucket(s3Coordinates());
+const services = s3ServicesFromEnv();
+const s3 = services && (await makeBenchBucket(services, "pipeline"));
 const rows = new Map<string, Row>();
 const loadAtStart = loadAverage();
 const loadAtStartNumbers = loadAverageNow();
@@ -125,10 +127,10 @@ try {
     ratios,
     loadAverage: { before: loadAtStartNumbers, after: loadAverageNow() },
   }]);
-  if (!s3) console.log("S3 rows skipped: set S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET (.cache/services/env).");
+  if (!s3) console.log("S3 rows skipped: set S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY (.cache/services/env).");
 } finally {
   rmSync(work, { recursive: true, force: true });
-  if (s3) spawnSync(aws, ["--endpoint-url", s3.endpoint, "s3", "rb", "--force", `s3://${s3.bucket}`], { env: awsEnv(s3), stdio: ["ignore", "ignore", "inherit"] });
+  if (s3) await removeBenchBucket(s3);
 }
 
 // --- internal ---
@@ -186,27 +188,6 @@ function peer(argv: string[], out: string | undefined, env: NodeJS.ProcessEnv = 
   const stored = out === undefined ? undefined : statSync(out).size;
   if (out !== undefined) rmSync(out);
   return { seconds, cpuSeconds: user + sys, storedBytes: stored, rssKiB: rss };
-}
-
-/** Makes a fresh, unversioned bucket on the S3 server for this run; the coordinates then name it. */
-function benchBucket(coordinates: S3Coordinates | undefined): S3Coordinates | undefined {
-  if (!coordinates) return undefined;
-  const bucket = `stackvault-bench-${process.pid}`;
-  const made = spawnSync(aws, ["--endpoint-url", coordinates.endpoint, "s3", "mb", `s3://${bucket}`], { env: awsEnv(coordinates), stdio: ["ignore", "ignore", "inherit"] });
-  if (made.status !== 0) throw new Error(`could not make the bench bucket ${bucket} on ${coordinates.endpoint}`);
-  return { ...coordinates, bucket };
-}
-
-function awsEnv(s3: S3Coordinates): NodeJS.ProcessEnv {
-  return { ...process.env, AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey, AWS_DEFAULT_REGION: "us-east-1" };
-}
-
-interface S3Coordinates { endpoint: string; accessKey: string; secretKey: string; bucket: string }
-
-function s3Coordinates(): S3Coordinates | undefined {
-  const { S3_ENDPOINT: endpoint, S3_ACCESS_KEY: accessKey, S3_SECRET_KEY: secretKey, S3_BUCKET: bucket } = process.env;
-  if (!endpoint || !accessKey || !secretKey || !bucket) return undefined;
-  return { endpoint, accessKey, secretKey, bucket };
 }
 
 /** The 1, 5 and 15 minute load averages as the kernel prints them in /proc/loadavg. */

@@ -25,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { atLeast, atMost, figure, loadAverage, writeResults } from "../common/result.ts";
 import { MALLOC_ENV, NODE_FLAGS } from "../../src/core/node-flags.ts";
+import { awsEnv, makeBenchBucket, removeBenchBucket } from "../common/s3-bucket.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -32,11 +33,9 @@ const { values } = parseArgs({ options: { points: { type: "string", default: "10
 const points = Number(values.points);
 const dim = Number(values.dim);
 const repeat = Number(values.repeat);
-const s3 = {
-  endpoint: need("S3_ENDPOINT"), bucket: need("S3_BUCKET"), accessKey: need("S3_ACCESS_KEY"), secretKey: need("S3_SECRET_KEY"),
-};
+const s3 = await makeBenchBucket({ endpoint: need("S3_ENDPOINT"), accessKey: need("S3_ACCESS_KEY"), secretKey: need("S3_SECRET_KEY") }, "qdrant");
 const aws = existsSync("/usr/bin/aws") ? "/usr/bin/aws" : "aws";
-const awsEnv = { ...process.env, AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey, AWS_DEFAULT_REGION: "us-east-1" };
+const peerEnv = awsEnv(s3);
 const work = mkdtempSync(path.join(os.tmpdir(), "stackvault-bench-qdrant-"));
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
@@ -86,7 +85,7 @@ try {
 } finally {
   server.kill("SIGTERM");
   await new Promise((resolve) => (server.exitCode === null ? server.once("exit", resolve) : resolve(undefined)));
-  spawnSync(aws, ["--endpoint-url", s3.endpoint, "s3", "rm", "--recursive", "--only-show-errors", `s3://${s3.bucket}/bench-qdrant-${process.pid}/`], { env: awsEnv, stdio: "inherit" });
+  await removeBenchBucket(s3);
   rmSync(work, { recursive: true, force: true });
 }
 
@@ -105,7 +104,7 @@ function oursRestore(compression: string): Row {
 }
 
 function child(argv: string[]): { seconds: number; cpuSeconds: number; rawBytes: number; storedBytes: number; maxRssKiB: number } {
-  const run = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), ...argv], { env: { ...process.env, ...MALLOC_ENV }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const run = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), ...argv], { env: { ...process.env, ...MALLOC_ENV, S3_BUCKET: s3.bucket }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   if (run.status !== 0) throw new Error(`stackvault ${argv.join(" ")} failed with status ${run.status}`);
   return JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as { seconds: number; cpuSeconds: number; rawBytes: number; storedBytes: number; maxRssKiB: number };
 }
@@ -129,7 +128,7 @@ function peerRestore(): Row {
 function timedShell(script: string, file: string): { seconds: number; cpuSeconds: number; rssKiB: number } {
   const timeFile = path.join(work, "time.txt");
   const started = process.hrtime.bigint();
-  const run = spawnSync("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, "sh", "-c", script, "sh", url, file], { stdio: "inherit", env: awsEnv });
+  const run = spawnSync("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, "sh", "-c", script, "sh", url, file], { stdio: "inherit", env: peerEnv });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (run.status !== 0) throw new Error(`the peer failed: ${script.split("\n").at(-1) ?? ""}`);
   const [rss = 0, user = 0, sys = 0] = (readFileSync(timeFile, "utf8").trim().split("\n").at(-1) ?? "").split(" ").map(Number);

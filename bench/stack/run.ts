@@ -32,7 +32,7 @@ import { loadServicesEnv } from "../common/services-env.ts";
 import { coordinatesFromEnv, diffFingerprints, stackFingerprint } from "../../test/fixtures/compare/index.ts";
 import { qdrant } from "../../test/fixtures/qdrant-data.ts";
 import { seedStack, wipeNeo4j } from "../../test/fixtures/seed.ts";
-import { deletePrefix, ensureBucket } from "../../test/targets/s3-env.ts";
+import { makeBenchBucket, removeBenchBucket } from "../common/s3-bucket.ts";
 import { cliEntry, runCliMeasured, type CliRun } from "./cli-run.ts";
 import { startS3Counter } from "./s3-counter.ts";
 
@@ -54,8 +54,7 @@ const env = process.env as Record<string, string | undefined>;
 const REDIS_DBS = [0, 1, 2];
 const coords = coordinatesFromEnv(env);
 if (coords.redis) coords.redis.databases = REDIS_DBS;
-const s3 = { endpoint: need("S3_ENDPOINT"), accessKeyId: need("S3_ACCESS_KEY"), secretAccessKey: need("S3_SECRET_KEY"), bucket: need("S3_BUCKET") };
-await ensureBucket(s3);
+const s3 = await makeBenchBucket({ endpoint: need("S3_ENDPOINT"), accessKey: need("S3_ACCESS_KEY"), secretKey: need("S3_SECRET_KEY") }, "stack");
 const counter = await startS3Counter(s3.endpoint);
 const prefix = `bench-stack-${process.pid}`;
 const results: BenchResult[] = [];
@@ -78,7 +77,7 @@ try {
   }
 } finally {
   await counter.close();
-  await deletePrefix(s3, `${prefix}/`);
+  await removeBenchBucket(s3);
 }
 
 // --- internal ---
@@ -95,7 +94,7 @@ async function benchScale(scale: number): Promise<BenchResult> {
   const stack = `bench-${String(scale).replace(".", "_")}`;
   const common = ["--target", `s3://${s3.bucket}/${prefix}`, "--s3-endpoint", counter.endpoint, "--region", "us-east-1",
     "--neo4j-uri", coords.neo4j?.uri ?? "", "--neo4j-user", coords.neo4j?.user ?? "neo4j", "--redis-url", coords.redis?.url ?? "", "--redis-dbs", REDIS_DBS.join(","), "--qdrant-url", coords.qdrant?.url ?? "", "--services-controller", "none"];
-  const cliEnv = { PATH: env.PATH ?? "", HOME: env.HOME ?? "", NODE_OPTIONS: "--disable-warning=ExperimentalWarning", NEO4J_PASSWORD: coords.neo4j?.password ?? "", AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_EC2_METADATA_DISABLED: "true" };
+  const cliEnv = { PATH: env.PATH ?? "", HOME: env.HOME ?? "", NODE_OPTIONS: "--disable-warning=ExperimentalWarning", NEO4J_PASSWORD: coords.neo4j?.password ?? "", AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey, AWS_EC2_METADATA_DISABLED: "true" };
 
   counter.reset();
   console.log("   stackvault backup …");

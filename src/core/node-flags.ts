@@ -18,10 +18,20 @@
  * that stands out of the machine's noise. `--optimize-for-size` saves more (backup 170 MiB) but doubles the
  * CPU: it also shrinks the young generation to 1 MiB.
  *
+ * `--initial-old-space-size=48` keeps that factor from starving a small heap. With 50 % growth, a process whose live
+ * heap is 11-16 MiB (a byte stream: a snapshot download or an artifact into S3 parts) got an old-generation limit
+ * so close above it that V8 started incremental marking again as soon as each mark-compact ended: 63-66
+ * mark-compacts per GiB streamed into S3 and about a third of the upload's CPU (`bench/pipeline/child.ts … none
+ * s3`, 1 GiB: 3.3-3.4 CPU s; 2.1-2.2 with this flag and 1-3 mark-compacts). The flag sets a floor of 48 MiB under
+ * the limit; heaps above it grow by the factor as before. bench/stack at 10× with and without it (the same
+ * checkout, one run each): backup 13.9 s and 9.7 CPU s against 15.4 s and 11.5, restore 34.6 s and 15.9 CPU s
+ * against 38.2 s and 18.5, peak RSS 215 and 200 MiB against 224 and 198; at 1× the peaks were 5-7 MiB higher
+ * (192 and 174 MiB). 32 left half of the extra collections (36 per GiB), 24 all of them.
+ *
  * `--expose-gc` lets a long byte stream ask for a minor collection every 16 MiB it moves, so that its dead
  * buffers are freed as they die (`streamed-garbage.ts` says why and what it saved).
  */
-export const NODE_FLAGS: readonly string[] = ["--max-semi-space-size=8", "--heap-growing-percent=50", "--expose-gc"];
+export const NODE_FLAGS: readonly string[] = ["--max-semi-space-size=8", "--heap-growing-percent=50", "--initial-old-space-size=48", "--expose-gc"];
 
 /**
  * glibc malloc settings of every stackvault process (ignored by other C libraries). Node's buffers above

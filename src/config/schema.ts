@@ -78,7 +78,7 @@ const s3 = z.strictObject({
   sse: z.enum(["AES256", "aws:kms", "none"]).default("AES256").meta({ description: "server-side encryption", groups: ["target"] }),
   /** KMS key id or ARN when `sse` is `aws:kms`; unset means the bucket's default key. @default undefined */
   kmsKeyId: z.string().min(1).optional().meta({ description: "KMS key for aws:kms encryption", groups: ["target"] }),
-  /** Multipart part size in MiB; memory per upload is about `partSizeMib × queueSize`. @default 8 */
+  /** Multipart part size in MiB; each upload holds `(queueSize + 1) × partSizeMib` of part buffers. @default 8 */
   partSizeMib: z.number().int().min(5).max(5120).default(8).meta({ description: "multipart part size in MiB", groups: ["target"] }),
   /** Parts uploaded concurrently per object. @default 4 */
   queueSize: z.number().int().min(1).max(64).default(4).meta({ description: "parts uploaded concurrently", groups: ["target"] }),

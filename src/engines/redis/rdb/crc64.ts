@@ -86,8 +86,8 @@ export function crc64(bytes: Uint8Array): bigint {
  * little-endian u64, table k at byte `at + k * 2048`, table 0 the byte-wise one. 16 KiB.
  */
 export function writeSliceTables(memory: ArrayBuffer, at: number): void {
-  SLICE_BYTES ??= sliceBytes();
-  new Uint8Array(memory, at, SLICE_BYTES.length).set(SLICE_BYTES);
+  sliceTableBytes ??= sliceBytes();
+  new Uint8Array(memory, at, sliceTableBytes.length).set(sliceTableBytes);
 }
 
 /**
@@ -129,7 +129,7 @@ export class StreamCrc64 {
 // --- internal ---
 
 /** The slice-by-8 tables as {@link writeSliceTables} writes them, made at its first call. */
-let SLICE_BYTES: Uint8Array | undefined;
+let sliceTableBytes: Uint8Array | undefined;
 
 function sliceBytes(): Uint8Array {
   const bytes = new ArrayBuffer(8 * 256 * 8);

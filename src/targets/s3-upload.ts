@@ -66,14 +66,9 @@ export async function uploadObject(body: Readable, request: UploadRequest, state
   const buffers = new PartBuffers(partSize, Math.max(1, request.queueSize) + 1);
   const parts: CompletedPart[] = [];
   const inFlight = new Set<Promise<void>>();
-  let failure: { error: unknown } | undefined;
-  /** Throws the first failed part's error, if a part failed. */
-  const checkParts = (): void => {
-    if (failure !== undefined) throw failure.error;
-  };
 
   const startPart = async (buffer: Buffer, length: number): Promise<void> => {
-    checkParts();
+    buffers.throwIfFailed();
     if (state.uploadId === undefined) {
       state.multipart = true;
       const created = await client.send(new sdk.CreateMultipartUploadCommand({ Bucket, Key, ...request.object }), sendOptions);
@@ -91,7 +86,6 @@ export async function uploadObject(body: Readable, request: UploadRequest, state
         parts[PartNumber - 1] = { PartNumber, ETag: out.ETag };
         buffers.give(buffer);
       }, (error: unknown) => {
-        failure ??= { error };
         buffers.fail(error);
         body.destroy();
       })
@@ -105,8 +99,9 @@ export async function uploadObject(body: Readable, request: UploadRequest, state
     const chunks: AsyncIterator<Buffer | string> = body[Symbol.asyncIterator]();
     for (;;) {
       const next = await chunks.next().catch((err: unknown) => {
-        if (failure === undefined) state.bodyError = err;
-        throw failure === undefined ? err : failure.error;
+        buffers.throwIfFailed();
+        state.bodyError = err;
+        throw err;
       });
       if (next.done === true) break;
       const chunk = typeof next.value === "string" ? Buffer.from(next.value) : next.value;
@@ -123,16 +118,16 @@ export async function uploadObject(body: Readable, request: UploadRequest, state
         offset += copied;
         filled += copied;
       }
-      checkParts();
+      buffers.throwIfFailed();
     }
-    checkParts();
+    buffers.throwIfFailed();
     if (!state.multipart) {
       const out = await client.send(new sdk.PutObjectCommand({ Bucket, Key, Body: buffer.subarray(0, filled), ContentLength: filled, ...request.object, ...request.conditions }), sendOptions);
       return out.ETag ?? "";
     }
     if (filled > 0) await startPart(buffer, filled);
     await Promise.all(inFlight);
-    checkParts();
+    buffers.throwIfFailed();
     const done = await client.send(new sdk.CompleteMultipartUploadCommand({ Bucket, Key, UploadId: state.uploadId, MultipartUpload: { Parts: parts }, ...request.conditions }), sendOptions);
     return done.ETag ?? "";
   } finally {
@@ -142,7 +137,10 @@ export async function uploadObject(body: Readable, request: UploadRequest, state
 
 // --- internal ---
 
-/** Up to `max` buffers of `size` bytes, allocated on first need and handed out again once given back. */
+/**
+ * Up to `max` buffers of `size` bytes, allocated on first need and handed out again once given back; it also
+ * holds the upload's first failed part, which ends every later and pending {@link take}.
+ */
 class PartBuffers {
   readonly #size: number;
   readonly #max: number;
@@ -179,7 +177,12 @@ class PartBuffers {
     else this.#free.push(buffer);
   }
 
-  /** Rejects the caller waiting in {@link take}, if any, and every later call, with `error`. */
+  /** Throws the first failed part's error, if a part failed. */
+  throwIfFailed(): void {
+    if (this.#failure !== undefined) throw this.#failure.error;
+  }
+
+  /** Records a failed part: rejects the caller waiting in {@link take}, if any, and every later call. */
   fail(error: unknown): void {
     this.#failure ??= { error };
     const waiter = this.#waiter;

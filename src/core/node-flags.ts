@@ -28,10 +28,21 @@
  * against 38.2 s and 18.5, peak RSS 215 and 200 MiB against 224 and 198; at 1× the peaks were 5-7 MiB higher
  * (192 and 174 MiB). 32 left half of the extra collections (36 per GiB), 24 all of them.
  *
+ * `--no-concurrent-recompilation --no-concurrent-sparkplug` compile optimised and baseline code on the thread
+ * that runs it instead of on V8's background threads. stackvault shares the machine with the store it talks to
+ * (Redis, Neo4j) and, on two cores, the background compile jobs of its first milliseconds took CPU from that store
+ * just when it had the most to do. Redis live restore of 30,000 keys (`bench/redis/child.ts restore`, eight
+ * alternating runs each, medians): 0.111 s and 0.082 CPU s without, 0.096-0.099 s and 0.064-0.068 CPU s with
+ * both (either alone did not move out of the noise); redis-cli --pipe of the same commands took 0.092-0.095 s.
+ * No run got slower: the Neo4j cypher export at 1× 0.644 → 0.632 s (CPU 0.61 → 0.56 s), the RDB fetch at 10×
+ * 1.03 → 0.99 s, the live restore at 10× 0.90 → 0.89 s, zstd into a local folder 294 → 310 MiB/s (1 GiB, four
+ * runs each), peak RSS unchanged. `--single-threaded` did as well but also stops the parallel and concurrent
+ * garbage collection that the larger heaps rely on.
+ *
  * `--expose-gc` lets a long byte stream ask for a minor collection every 16 MiB it moves, so that its dead
  * buffers are freed as they die (`streamed-garbage.ts` says why and what it saved).
  */
-export const NODE_FLAGS: readonly string[] = ["--max-semi-space-size=8", "--heap-growing-percent=50", "--initial-old-space-size=48", "--expose-gc"];
+export const NODE_FLAGS: readonly string[] = ["--max-semi-space-size=8", "--heap-growing-percent=50", "--initial-old-space-size=48", "--no-concurrent-recompilation", "--no-concurrent-sparkplug", "--expose-gc"];
 
 /**
  * glibc malloc settings of every stackvault process (ignored by other C libraries). Node's buffers above
@@ -58,8 +69,18 @@ export function nodeCommand(node: string): { program: string; args: string[] } {
   return { program: "env", args: [...Object.entries(MALLOC_ENV).map(([name, value]) => `${name}=${value}`), node, ...NODE_FLAGS] };
 }
 
-/** The {@link NODE_FLAGS} that `execArgv` and `nodeOptions` (the NODE_OPTIONS variable) do not set already. */
+/**
+ * The {@link NODE_FLAGS} that `execArgv` and `nodeOptions` (the NODE_OPTIONS variable) do not set already, with
+ * any value or polarity (`--concurrent-sparkplug` given keeps `--no-concurrent-sparkplug` out).
+ */
 export function missingNodeFlags(execArgv: readonly string[], nodeOptions = ""): string[] {
-  const given = [...execArgv, ...nodeOptions.split(/\s+/)].map((a) => a.split("=")[0]);
-  return NODE_FLAGS.filter((flag) => !given.includes(flag.split("=")[0]));
+  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)].map(flagName));
+  return NODE_FLAGS.filter((flag) => !given.has(flagName(flag)));
+}
+
+// --- internal ---
+
+/** `--no-name=value` → `--name`. */
+function flagName(arg: string): string {
+  return (arg.split("=")[0] ?? "").replace(/^--no-/, "--");
 }

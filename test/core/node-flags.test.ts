@@ -12,6 +12,8 @@ test("every stackvault V8 flag is missing from a bare node", () => {
   assert.ok(NODE_FLAGS.includes("--max-semi-space-size=8"));
   assert.ok(NODE_FLAGS.includes("--heap-growing-percent=50"));
   assert.ok(NODE_FLAGS.includes("--initial-old-space-size=48"));
+  assert.ok(NODE_FLAGS.includes("--no-concurrent-recompilation"));
+  assert.ok(NODE_FLAGS.includes("--no-concurrent-sparkplug"));
   assert.ok(NODE_FLAGS.includes("--expose-gc"));
 });
 
@@ -21,10 +23,10 @@ test("every flag is one V8 knows", () => {
   assert.equal(run.stdout, "function");
 });
 
-test("a flag already given on the command line or in NODE_OPTIONS, with any value, is not added again", () => {
-  assert.deepEqual(missingNodeFlags(["--import", "x.mjs", "--max-semi-space-size=2", "--heap-growing-percent=20", "--initial-old-space-size=64", "--expose-gc"]), []);
-  assert.deepEqual(missingNodeFlags([], "--enable-source-maps --max-semi-space-size=16 --heap-growing-percent=80 --initial-old-space-size=64 --expose-gc"), []);
-  assert.deepEqual(missingNodeFlags(["--max-semi-space-size=2"]), ["--heap-growing-percent=50", "--initial-old-space-size=48", "--expose-gc"]);
+test("a flag already given on the command line or in NODE_OPTIONS, with any value or polarity, is not added again", () => {
+  assert.deepEqual(missingNodeFlags(["--import", "x.mjs", "--max-semi-space-size=2", "--heap-growing-percent=20", "--initial-old-space-size=64", "--concurrent-recompilation", "--no-concurrent-sparkplug", "--expose-gc"]), []);
+  assert.deepEqual(missingNodeFlags([], "--enable-source-maps --max-semi-space-size=16 --heap-growing-percent=80 --initial-old-space-size=64 --no-concurrent-recompilation --concurrent-sparkplug --expose-gc"), []);
+  assert.deepEqual(missingNodeFlags(["--max-semi-space-size=2", "--concurrent-sparkplug"]), ["--heap-growing-percent=50", "--initial-old-space-size=48", "--no-concurrent-recompilation", "--expose-gc"]);
   assert.deepEqual(missingNodeFlags(["--max-semi-space-size-other"], "--stack-size=100"), [...NODE_FLAGS]);
 });
 

@@ -2,7 +2,7 @@
  * Benchmark of the backup pipeline (not a test; run on demand):
  *
  *   scripts/with-node node bench/pipeline/run.ts [--size-mib 1024] [--seed 1] [--compressions zstd,none] [--level 3]
- *     [--repeat 1] [--block-mib 4] [--parallelism N] [--read-kib 1024] [--json FILE] [--scale S]
+ *     [--repeat 1] [--block-mib 4] [--parallelism N] [--read-kib 1024] [--s3 memory|services|none] [--json FILE] [--scale S]
  *
  * Generates deterministic dump-like Cypher (cached under the user cache folder, keyed by seed, size and
  * generator version), then, `--repeat` times in a row (so that a burst of load on a shared machine hits
@@ -19,10 +19,13 @@
  *     that level on this machine's cores (its single-thread CPU time per byte, spread perfectly).
  * It checks that the pipeline's raw sha256 is the input's and that `zstd -t` accepts the stored file.
  *
- * With the `S3_*` variables of the test services set (`.cache/services/env`), also:
+ * With an S3 server, also:
  *   - stackvault zstd and none → the S3 target (multipart, default part size and queue);
  *   - the peers: `aws s3 cp file` of the raw bytes, `zstd -3 | aws s3 cp -` and `zstd -3 -T2 | aws s3 cp -`
  *     (Debian's `awscli` at /usr/bin/aws when installed, else the `aws` on PATH; the run prints which).
+ *     `--s3 memory` (the default) starts a private versitygw whose objects live in memory
+ *     (bench/common/private-s3.ts says why); `--s3 services` uses the test services' versitygw (`S3_*` of
+ *     `.cache/services/env`), which stores on disk; `--s3 none` skips these rows.
  *     The runs use a bucket of their own, made at the start and removed with everything in it at the end: the
  *     test services' bucket is versioned, and objects deleted there keep their bytes as old versions (1.6 GiB
  *     per run at the default size).
@@ -38,6 +41,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateDump, GENERATOR_VERSION } from "./generate.ts";
 import { optionArgs } from "../common/args.ts";
+import { startPrivateS3, type PrivateS3 } from "../common/private-s3.ts";
 import { awsEnv, makeBenchBucket, removeBenchBucket, s3ServicesFromEnv } from "../common/s3-bucket.ts";
 import { loadAverage as loadAverageNow, median, writeResults, type BenchRow } from "../common/result.ts";
 import { printReport, type Measure, type Row } from "./report.ts";
@@ -56,6 +60,8 @@ const readBytes = String(Number(args["read-kib"] ?? 1024) * 1024);
 /** zstd level of both sides (stackvault's default is 3, as zstd's). */
 const level = Number(args["level"] ?? 3);
 if (!Number.isInteger(level) || level < 1 || level > 19) throw new Error(`--level ${args["level"]}: a zstd level from 1 to 19`);
+const s3Server = args["s3"] ?? "memory";
+if (!["memory", "services", "none"].includes(s3Server)) throw new Error(`--s3 ${s3Server}: memory, services or none`);
 
 const cacheDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "stackvault", "bench");
 mkdirSync(cacheDir, { recursive: true });
@@ -75,14 +81,15 @@ spawnSync("cat", [input], { stdio: ["ignore", "ignore", "inherit"] });
 
 const work = mkdtempSync(path.join(os.tmpdir(), "stackvault-bench-"));
 const aws = existsSync("/usr/bin/aws") ? "/usr/bin/aws" : "aws";
-const services = s3ServicesFromEnv();
+const privateS3: PrivateS3 | undefined = s3Server === "memory" ? await startPrivateS3((m) => console.log(`s3: ${m}`)) : undefined;
+const services = s3Server === "memory" ? privateS3 : s3Server === "services" ? s3ServicesFromEnv() : undefined;
 const s3 = services && (await makeBenchBucket(services, "pipeline"));
 const rows = new Map<string, Row>();
 const loadAtStart = loadAverage();
 const loadAtStartNumbers = loadAverageNow();
 try {
   console.log(`node ${process.version}, ${os.availableParallelism()} CPUs, ${firstLine("zstd", ["--version"])}`);
-  if (s3) console.log(`aws: ${aws} (${firstLine(aws, ["--version"])})`);
+  if (s3) console.log(`aws: ${aws} (${firstLine(aws, ["--version"])}); S3 server: ${privateS3 ? `a private versitygw, objects in ${privateS3.dataDir}` : `the test services' versitygw at ${s3.endpoint}`}`);
   console.log(`load average at start: ${loadAtStart}`);
   const sinks = ["local", "file", ...(s3 ? ["s3"] : [])];
   for (let round = 1; round <= repeat; round++) {
@@ -114,7 +121,7 @@ try {
   writeResults(args["json"], [{
     bench: "pipeline",
     scale: Number(args["scale"] ?? 1),
-    dataset: `${mib(size)} MiB of dump-like Cypher (seed ${seed}), zstd level ${level}${s3 ? "" : "; S3 rows skipped (no S3_* coordinates)"}`,
+    dataset: `${mib(size)} MiB of dump-like Cypher (seed ${seed}), zstd level ${level}; ${!s3 ? "S3 rows skipped" : privateS3 ? "S3: a private versitygw storing in memory" : "S3: the test services' versitygw (on disk)"}`,
     rows: [...rows.values()].map((row): BenchRow => ({
       name: row.name,
       side: row.key.startsWith("peer:") ? "peer" : "stackvault",
@@ -127,10 +134,11 @@ try {
     ratios,
     loadAverage: { before: loadAtStartNumbers, after: loadAverageNow() },
   }]);
-  if (!s3) console.log("S3 rows skipped: set S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY (.cache/services/env).");
+  if (!s3) console.log(s3Server === "none" ? "S3 rows skipped (--s3 none)." : "S3 rows skipped: set S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY (.cache/services/env).");
 } finally {
   rmSync(work, { recursive: true, force: true });
   if (s3) await removeBenchBucket(s3);
+  await privateS3?.stop();
 }
 
 // --- internal ---
@@ -148,7 +156,8 @@ function record(name: string, key: string, measure: Measure): void {
 function pipelineRun(compression: string, sink: string): Measure {
   const dir = sink === "s3" ? `bench-${process.pid}-${compression}` : path.join(work, `${compression}-${sink}`);
   const child = spawnSync(process.execPath, [...NODE_FLAGS, path.join(here, "child.ts"), input, dir, compression, sink, blockBytes, parallelism, String(level), readBytes], {
-    env: { ...process.env, ...MALLOC_ENV, ...(s3 ? { S3_BUCKET: s3.bucket } : {}) }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...MALLOC_ENV, ...(s3 ? { S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_BUCKET: s3.bucket } : {}) },
+    encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
   });
   if (child.status !== 0) throw new Error(`pipeline run (${compression} → ${sink}) failed with status ${child.status}`);
   const r = JSON.parse(child.stdout.trim().split("\n").at(-1) ?? "{}") as ChildResult;

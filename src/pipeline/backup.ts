@@ -35,7 +35,7 @@ export interface BackupPipelineOptions<T> {
   level?: number;
   /** Raw bytes per independently compressed block (zstd, gzip). @default DEFAULT_BLOCK_BYTES (1 MiB) */
   blockBytes?: number;
-  /** Blocks compressed at the same time (zstd, gzip). @default defaultParallelism() (2 or 3) */
+  /** Blocks compressed at the same time (zstd, gzip). @default defaultParallelism() (2 on one core, else 3) */
   parallelism?: number;
   /** Where the compressed bytes go, typically `(body, o) => target.put(key, body, o)`. */
   store: StoreFunction<T>;

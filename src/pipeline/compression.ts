@@ -48,7 +48,7 @@ export interface CompressOptions {
   level?: number;
   /** Raw bytes per independently compressed block. @default DEFAULT_BLOCK_BYTES (1 MiB) */
   blockBytes?: number;
-  /** Blocks compressed at the same time. @default defaultParallelism() (2 or 3) */
+  /** Blocks compressed at the same time. @default defaultParallelism() (2 on one core, else 3) */
   parallelism?: number;
 }
 

@@ -36,8 +36,8 @@
  * both (either alone did not move out of the noise); redis-cli --pipe of the same commands took 0.092-0.095 s.
  * No run got slower: the Neo4j cypher export at 1× 0.644 → 0.632 s (CPU 0.61 → 0.56 s), the RDB fetch at 10×
  * 1.03 → 0.99 s, the live restore at 10× 0.90 → 0.89 s, zstd into a local folder 294 → 310 MiB/s (1 GiB, four
- * runs each), peak RSS unchanged. `--single-threaded` did as well but also stops the parallel and concurrent
- * garbage collection that the larger heaps rely on.
+ * runs each), peak RSS unchanged. `--single-threaded` gave the same restore time, but it also turns off V8's
+ * parallel and concurrent garbage collection, which these measurements did not cover on the larger runs.
  *
  * `--expose-gc` lets a long byte stream ask for a minor collection every 16 MiB it moves, so that its dead
  * buffers are freed as they die (`streamed-garbage.ts` says why and what it saved).

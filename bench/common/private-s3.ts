@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createContext } from "../../test/harness/context.ts";
-import { isAlive, recordOf, signalGroup, sleep } from "../../test/harness/process.ts";
+import { recordOf, stopProcesses } from "../../test/harness/process.ts";
 import versitygw from "../../test/harness/services/versitygw.ts";
 import { harnessPaths } from "../../test/harness/state.ts";
 import type { BenchS3 } from "./s3-bucket.ts";
@@ -31,12 +31,7 @@ export async function startPrivateS3(log: (message: string) => void): Promise<Pr
   const { ctx } = createContext({ ...harnessPaths(), servicesDir: dir }, "versitygw", {}, new AbortController().signal, log);
   let pids: number[] = [];
   const stop = async (): Promise<void> => {
-    for (const pid of pids) {
-      const record = recordOf(pid);
-      if (isAlive(record)) signalGroup(pid, "SIGTERM");
-      for (let i = 0; i < 100 && isAlive(record); i++) await sleep(100);
-      if (isAlive(record)) signalGroup(pid, "SIGKILL");
-    }
+    await stopProcesses(pids.map(recordOf), 10_000);
     rmSync(dir, { recursive: true, force: true });
   };
   try {

@@ -11,6 +11,7 @@ import path from "node:path";
 import { localExecutor } from "../../src/exec/local.ts";
 import { commandController } from "../../src/services/command.ts";
 import { serviceEnv } from "../harness/env.ts";
+import { waitFor as waitUntil } from "../harness/process.ts";
 
 test("a warm stop of a real RQ worker finishes the running job; queued jobs run after the restart", async () => {
   const python = serviceEnv("RQ_PYTHON");
@@ -46,10 +47,7 @@ test("a warm stop of a real RQ worker finishes the running job; queued jobs run 
     // The job runs until the test releases it: the warm stop is asked for while it surely runs.
     const release = path.join(dir, "release");
     const slow = await rq("enqueue", "jobs.hold_until_file", JSON.stringify([release, "done"]));
-    for (let i = 0; !existsSync(`${release}.started`); i++) {
-      if (i > 1200) throw new Error(`job ${slow.id} never started`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitUntil(`job ${slow.id} started`, async () => existsSync(`${release}.started`), { timeoutMs: 120_000, intervalMs: 100 });
     const stopping = controller.stop(["worker"], { timeoutMs: 120_000 });
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal((await rq("status", slow.id)).status, "started", "the worker waits for the job in progress");

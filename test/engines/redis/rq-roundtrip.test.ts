@@ -13,6 +13,7 @@ import path from "node:path";
 import { createRedisEngine } from "../../../src/engines/redis/index.ts";
 import { localExecutor } from "../../../src/exec/local.ts";
 import { serviceEnv } from "../../harness/env.ts";
+import { waitFor } from "../../harness/process.ts";
 import { client, memoryContexts, redisUrl } from "./fixture.ts";
 
 const DB = 7;
@@ -36,10 +37,7 @@ test("queued jobs and the job of a worker that died run after backup, wipe and l
     const release = path.join(dir, "release");
     const held = await rq("enqueue", "jobs.hold_until_file", JSON.stringify([release, "held"]));
     running = worker(false);
-    for (let i = 0; !existsSync(`${release}.started`); i++) {
-      if (i > 1200) throw new Error(`job ${held.id} never started`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(`job ${held.id} started`, async () => existsSync(`${release}.started`), { timeoutMs: 120_000, intervalMs: 100 });
     // The work horse runs in a process group of its own (RQ's os.setpgrp): killed first, as the worker's child.
     await executor.run("pkill", ["-KILL", "-P", String(running.pid)]);
     process.kill(-(running.pid ?? 0), "SIGKILL");

@@ -78,9 +78,10 @@ export async function connectS3(options: S3TargetOptions): Promise<S3Connection>
     ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
     maxAttempts: options.maxAttempts ?? 5,
     retryMode: "standard",
-    // Parts are Buffers, so SigV4 signs each one's sha256 and S3 refuses a part whose bytes differ from it; the
-    // SDK's default extra CRC-32 per request checks the same bytes again (about 6 % of an upload's CPU). Where
-    // an operation requires a checksum (DeleteObjects), the SDK still adds it.
+    // Multipart parts carry the CRC-32 that `s3-upload.ts` computes natively, and single puts are Buffers whose
+    // sha256 SigV4 signs: S3 refuses bytes that differ from either. The SDK's default extra CRC-32 per request
+    // (in JavaScript) would check the same bytes again. Where an operation requires a checksum (DeleteObjects),
+    // the SDK still adds it.
     requestChecksumCalculation: "WHEN_REQUIRED",
     requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 5000, socketTimeout: requestTimeoutMs(options) },
   });

@@ -9,13 +9,23 @@
  * (lib-storage's `Upload` concatenates a fresh buffer for every part, which cost a full collection per part and
  * about a third of the upload's CPU under the project's tight old-space growth, see `core/node-flags.ts`).
  *
- * Each part is a plain buffer, so SigV4 signs its sha256 and S3 refuses a part whose bytes differ; the SDK
- * retries a failed part on its own. This module never aborts: on failure it waits for the parts in flight to
- * settle, then rejects, and the caller aborts the upload whose id {@link UploadState} holds.
+ * Each part carries its CRC-32 (`x-amz-checksum-crc32`, computed here by zlib's native `crc32`), which S3 checks
+ * before it accepts the part (BadDigest otherwise), and goes with `x-amz-content-sha256: UNSIGNED-PAYLOAD`: SigV4
+ * then signs the headers, the checksum among them, but does not hash the body. That sha256 per part was the
+ * largest cost an upload had beyond the pipeline's own sha256 of the artifact, which the manifest records and
+ * which verify, and every restore before it changes anything, check against the stored bytes end to end: a part
+ * altered on the way is refused by S3 at once, and anything else is found by that check. It is what the AWS
+ * SDKs do over HTTPS by default (a CRC-32 and no payload hash). The upload is created with the CRC-32 algorithm
+ * and completed with every part's checksum, so S3 keeps a checksum of the whole object too. A body that fits in
+ * one part (a PutObject) is still signed with its sha256.
+ *
+ * The SDK retries a failed part on its own. This module never aborts: on failure it waits for the parts in
+ * flight to settle, then rejects, and the caller aborts the upload whose id {@link UploadState} holds.
  */
 import type { Readable } from "node:stream";
+import { crc32 } from "node:zlib";
 import type * as SdkModule from "@aws-sdk/client-s3";
-import type { CompletedPart, S3Client, ServerSideEncryption } from "@aws-sdk/client-s3";
+import type { CompletedPart, S3Client, ServerSideEncryption, UploadPartCommand } from "@aws-sdk/client-s3";
 import { TargetError } from "../core/errors.ts";
 
 /** What to store and where. */
@@ -71,19 +81,22 @@ export async function uploadObject(body: Readable, request: UploadRequest, state
     buffers.throwIfFailed();
     if (state.uploadId === undefined) {
       state.multipart = true;
-      const created = await client.send(new sdk.CreateMultipartUploadCommand({ Bucket, Key, ...request.object }), sendOptions);
+      const created = await client.send(new sdk.CreateMultipartUploadCommand({ Bucket, Key, ChecksumAlgorithm: "CRC32", ...request.object }), sendOptions);
       state.uploadId = created.UploadId;
     }
     const PartNumber = parts.length + 1;
     if (PartNumber > MAX_PARTS) {
       throw new TargetError(`${Key} needs more than ${MAX_PARTS} parts of ${partSize} bytes.`, { hint: "Raise the S3 part size (s3.partSizeMib)." });
     }
+    const Body = buffer.subarray(0, length);
+    const ChecksumCRC32 = crc32Base64(Body);
     parts.push({ PartNumber });
-    const UploadId = state.uploadId;
+    const command = new sdk.UploadPartCommand({ Bucket, Key, UploadId: state.uploadId, PartNumber, Body, ContentLength: length, ChecksumCRC32 });
+    skipPayloadHash(command);
     const sent = client
-      .send(new sdk.UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body: buffer.subarray(0, length), ContentLength: length }), sendOptions)
+      .send(command, sendOptions)
       .then((out) => {
-        parts[PartNumber - 1] = { PartNumber, ETag: out.ETag };
+        parts[PartNumber - 1] = { PartNumber, ETag: out.ETag, ChecksumCRC32 };
         buffers.give(buffer);
       }, (error: unknown) => {
         buffers.fail(error);
@@ -136,6 +149,22 @@ export async function uploadObject(body: Readable, request: UploadRequest, state
 }
 
 // --- internal ---
+
+/** The CRC-32 of `bytes` as S3 spells it: the four big-endian bytes in base64. */
+function crc32Base64(bytes: Uint8Array): string {
+  const out = Buffer.allocUnsafe(4);
+  out.writeUInt32BE(crc32(bytes) >>> 0);
+  return out.toString("base64");
+}
+
+/** Tells SigV4 not to hash the part's body (S3 checks its CRC-32 instead, see the module's note). */
+function skipPayloadHash(command: UploadPartCommand): void {
+  command.middlewareStack.add((next) => (args) => {
+    const request = args.request as { headers?: Record<string, string> };
+    if (request.headers !== undefined) request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+    return next(args);
+  }, { step: "build", name: "stackvaultUnsignedPartPayload" });
+}
 
 /**
  * Up to `max` buffers of `size` bytes, allocated on first need and handed out again once given back; it also

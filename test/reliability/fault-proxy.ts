@@ -3,14 +3,16 @@
  * (the Host header included, so SigV4 signatures still match) and, for a seeded random share of them, answers
  * with a fault instead: 500 InternalError, 503 SlowDown, a connection reset (before or after the request
  * body), a stall before forwarding, or a response cut off part-way. Every fault is counted and logged. A test
- * can also queue exact faults for the next requests (`next`).
+ * can also queue exact faults for the next requests (`next`), among them one never drawn at random: `corrupt`,
+ * which forwards the request with one byte of its body changed.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { Transform } from "node:stream";
 import { Rng } from "../fixtures/random.ts";
 
 export const FAULT_KINDS = ["500", "503 SlowDown", "reset", "stall", "truncate"] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
+export type FaultKind = (typeof FAULT_KINDS)[number] | "corrupt";
 
 export interface FaultProxy {
   url: string;
@@ -82,6 +84,7 @@ export async function startFaultProxy(upstream: string, seed: number, options: {
       up.on("end", () => req.socket.destroy());
     });
     upstreamReq.on("error", () => req.socket.destroy());
+    if (fault === "corrupt") return void req.pipe(flipOneByte(Math.floor(Number(req.headers["content-length"] ?? 1) * cutAt))).pipe(upstreamReq);
     req.pipe(upstreamReq);
   };
 
@@ -96,6 +99,22 @@ export async function startFaultProxy(upstream: string, seed: number, options: {
 }
 
 // --- internal ---
+
+/** A pass-through that inverts the bits of the byte at `offset` (of the whole stream), same length. */
+function flipOneByte(offset: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (offset >= seen && offset < seen + chunk.length) {
+        const copy = Buffer.from(chunk);
+        copy[offset - seen] = ~(copy[offset - seen] ?? 0) & 0xff;
+        chunk = copy;
+      }
+      seen += chunk.length;
+      done(null, chunk);
+    },
+  });
+}
 
 function drain(req: IncomingMessage): Promise<void> {
   return new Promise((resolve) => {

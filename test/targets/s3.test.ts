@@ -103,6 +103,25 @@ test("s3: a part refused on every attempt fails the put with the server's error,
   }
 });
 
+test("s3: a part whose bytes change on the way is refused by the server; the put fails and leaves no object and no upload", async () => {
+  const c = s3Coordinates("S3");
+  const proxy = await startFaultProxy(c.endpoint, 11, { rate: 0 });
+  const prefix = `corrupt-${randomBytes(3).toString("hex")}`;
+  const t = await createS3Target(s3Options({ ...c, endpoint: proxy.url }, { prefix, partSize: 5 * MiB, queueSize: 2, maxAttempts: 2 }));
+  try {
+    await t.put("clean.bin", generated(17 * MiB, { seed: 5 }));
+    assert.deepEqual(await hashStream(await t.get("clean.bin")), await hashStream(generated(17 * MiB, { seed: 5 })), "through the proxy, untouched parts store the same bytes");
+    proxy.rule = (method, url) => (method === "PUT" && /[?&]partNumber=2(&|$)/.test(url) ? "corrupt" : undefined);
+    await assert.rejects(t.put("big.bin", generated(17 * MiB, { seed: 6 })), (e: unknown) => e instanceof TargetError && e.message.includes(prefix), "a TargetError naming the object's place");
+    assert.ok(proxy.injected.some((f) => f.kind === "corrupt"), "a part was changed on the way");
+    await assertNoMultipartUpload(c, `${prefix}/big.bin`);
+    assert.deepEqual((await t.list("")).objects.map((o) => o.key), ["clean.bin"]);
+  } finally {
+    await t.close();
+    await proxy.close();
+  }
+});
+
 test("s3: an endpoint that refuses connections gives a TargetError naming it, after retries", async () => {
   const port = await closedPort();
   const endpoint = `http://127.0.0.1:${port}`;

@@ -124,25 +124,29 @@ export class Neo4jConnection {
 
   /** Version, edition, APOC version (null when absent) and counts. Never writes. */
   async facts(signal?: AbortSignal): Promise<DatabaseFacts> {
-    const apoc = async (): Promise<string | null> => {
-      try {
-        const [row] = await this.query("RETURN apoc.version() AS v", {}, signal);
-        return row?.v === undefined || row.v === null ? null : String(row.v);
-      } catch (err) {
-        if (!(err instanceof EngineError) || !/Unknown function|apoc/i.test(err.message)) throw err;
-        return null;
-      }
-    };
-    // One query first: a wrong password then costs one failed login, not one per parallel connection (Neo4j
-    // locks the user after a few failed attempts).
+    const server = await this.server(signal);
+    const [apocVersion, counts] = await Promise.all([this.apocVersion(signal), this.counts(signal)]);
+    return { ...server, apocVersion, counts };
+  }
+
+  /**
+   * The server's version and edition: one query, to be run before any other of a run, so that a wrong password
+   * costs one failed login, not one per parallel connection (Neo4j locks the user after a few failed attempts).
+   */
+  async server(signal?: AbortSignal): Promise<{ neo4jVersion: string; edition: string }> {
     const [component] = await this.query("CALL dbms.components() YIELD name, versions, edition RETURN versions[0] AS version, edition", {}, signal);
-    const [apocVersion, counts] = await Promise.all([apoc(), this.counts(signal)]);
-    return {
-      neo4jVersion: String(component?.version ?? "unknown"),
-      edition: String(component?.edition ?? "unknown"),
-      apocVersion,
-      counts,
-    };
+    return { neo4jVersion: String(component?.version ?? "unknown"), edition: String(component?.edition ?? "unknown") };
+  }
+
+  /** APOC's version, or null when APOC is not installed. */
+  async apocVersion(signal?: AbortSignal): Promise<string | null> {
+    try {
+      const [row] = await this.query("RETURN apoc.version() AS v", {}, signal);
+      return row?.v === undefined || row.v === null ? null : String(row.v);
+    } catch (err) {
+      if (!(err instanceof EngineError) || !/Unknown function|apoc/i.test(err.message)) throw err;
+      return null;
+    }
   }
 
   /**

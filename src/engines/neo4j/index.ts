@@ -63,6 +63,12 @@ export function createNeo4jEngine(options: Neo4jEngineOptions): Engine {
 
 // --- internal ---
 
+/** `promise`, with a handler attached: its rejection is thrown where it is awaited, not reported as unhandled. */
+function quiet<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
 const ARTIFACT = { cypher: "neo4j-backup.cypher", apoc: "neo4j-backup.cypher", dump: "neo4j-backup.dump" } as const;
 
 class Neo4jEngine implements Engine {
@@ -86,40 +92,45 @@ class Neo4jEngine implements Engine {
 
   async backup(ctx: BackupContext): Promise<EngineSection> {
     const method = this.options.method ?? "cypher";
-    const facts = await this.conn.facts(ctx.signal);
-    const schema = await readSchema(this.conn, ctx.signal);
-    const source = `Neo4j ${facts.neo4jVersion} ${facts.edition}, database ${this.conn.database}`;
-    const details: Record<string, unknown> = {
-      method, database: this.conn.database, edition: facts.edition, apocVersion: facts.apocVersion,
-      schema: { constraints: schema.constraints.length, indexes: schema.indexes.length, statements: [...schema.constraints, ...schema.indexes] },
-    };
+    const server = await this.conn.server(ctx.signal);
+    // The counts, the APOC version and the schema are read side by side, and the `cypher` export starts with
+    // them instead of after them: it needs the counts and the schema only at its end (see export-cypher.ts for
+    // why counts taken as its scan begins still check it). The other methods wait for them: `apoc` needs to
+    // know that APOC is there, and `dump` stops the database.
+    const facts = quiet(Promise.all([this.conn.counts(ctx.signal), this.conn.apocVersion(ctx.signal), readSchema(this.conn, ctx.signal)]));
+    if (method !== "cypher") await facts;
+    const source = `Neo4j ${server.neo4jVersion} ${server.edition}, database ${this.conn.database}`;
     let record: ArtifactRecord;
+    let extra: Record<string, unknown>;
     if (method === "cypher") {
       let done: CypherExportResult | undefined;
       const limits: BatchLimits = { rows: this.options.scriptBatchRows ?? DEFAULT_LIMITS.rows, chars: this.options.scriptBatchChars ?? DEFAULT_LIMITS.chars };
       const gen = exportCypher(this.conn, {
-        signal: ctx.signal, events: ctx.events, schema, before: facts.counts, source, limits,
+        signal: ctx.signal, events: ctx.events, schema: quiet(facts.then((f) => f[2])), before: quiet(facts.then((f) => f[0])), source, limits,
         onConcurrentWrite: this.options.onConcurrentWrite ?? "fail", onDone: (r) => (done = r),
       });
       record = await ctx.writeArtifact({ name: ARTIFACT.cypher }, Readable.from(gen, { objectMode: false }));
-      details.format = FORMAT;
-      details.exported = { nodes: done?.nodes, relationships: done?.relationships };
-      if (done?.concurrentWrite) details.concurrentWrite = done.concurrentWrite;
+      extra = { format: FORMAT, exported: { nodes: done?.nodes, relationships: done?.relationships }, ...(done?.concurrentWrite ? { concurrentWrite: done.concurrentWrite } : {}) };
     } else if (method === "apoc") {
-      if (!facts.apocVersion) {
+      if (!(await facts)[1]) {
         throw new EngineError(`APOC is not installed on Neo4j at ${this.conn.uri}.`, { hint: "Use --neo4j-method cypher (the default, needs no APOC)." });
       }
       let done: { nodes: number; relationships: number } | undefined;
       const gen = exportApoc(this.conn, { signal: ctx.signal, onDone: (r) => (done = r) });
       record = await ctx.writeArtifact({ name: ARTIFACT.apoc }, Readable.from(gen, { objectMode: false }));
-      details.format = "apoc-cypher-shell";
-      details.exported = done;
+      extra = { format: "apoc-cypher-shell", exported: done };
     } else {
       record = await dumpDatabase(this.dumpOptions(), this.conn.database, { name: ARTIFACT.dump, compression: "none" }, ctx);
-      details.format = "neo4j-admin-dump";
+      extra = { format: "neo4j-admin-dump" };
     }
-    ctx.events.ok(`Neo4j: ${facts.counts.nodes} nodes, ${facts.counts.relationships} relationships (${method})`);
-    return { engine: "neo4j", version: facts.neo4jVersion, artifacts: [record], counts: facts.counts, details };
+    const [counts, apocVersion, schema] = await facts;
+    const details: Record<string, unknown> = {
+      method, database: this.conn.database, edition: server.edition, apocVersion,
+      schema: { constraints: schema.constraints.length, indexes: schema.indexes.length, statements: [...schema.constraints, ...schema.indexes] },
+      ...extra,
+    };
+    ctx.events.ok(`Neo4j: ${counts.nodes} nodes, ${counts.relationships} relationships (${method})`);
+    return { engine: "neo4j", version: server.neo4jVersion, artifacts: [record], counts, details };
   }
 
   async checkRestorable(section: EngineSection, { signal }: { signal: AbortSignal }): Promise<void> {

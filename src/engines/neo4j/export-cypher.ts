@@ -7,12 +7,9 @@
  * Memory: the driver's fetch window (up to about three times `fetchSize` records) plus the open batches of
  * the {@link Batcher} (≤ 64 MiB, usually a few MiB).
  *
- * Neo4j reads are read-committed, not snapshots: counts are taken before (or as) the transaction begins and
- * after it ends, and compared with each other and with what was streamed; a difference means that something
- * wrote during the export, and the export fails (or, with `onConcurrentWrite: "warn"`, emits a warning and
- * records it in the section's details). Counts read while the scan begins check it as well as counts read
- * before it: a write that lands between them and the end of the scan changes the counts after, or makes what
- * was streamed differ from them, and a write the scan saw before they were read is in all three.
+ * Neo4j reads are read-committed, not snapshots: counts are taken before and after the transaction and
+ * compared with what was streamed; a difference means that something wrote during the export, and the export
+ * fails (or, with `onConcurrentWrite: "warn"`, emits a warning and records it in the section's details).
  */
 import { EngineError } from "../../core/errors.ts";
 import type { Emitter } from "../../core/events.ts";
@@ -30,8 +27,8 @@ export interface CypherExportOptions {
   events: Emitter;
   /** The schema, read before or while the export runs; written after the data. */
   schema: Promise<SchemaStatements>;
-  /** Counts taken just before the export or as it begins (`nodes`, `relationships`, …); awaited at its end. */
-  before: Promise<Record<string, number>>;
+  /** Counts taken just before the export (`nodes`, `relationships`, …). */
+  before: Record<string, number>;
   /** Source description written into the header. */
   source: string;
   /** @default "fail" */
@@ -53,7 +50,6 @@ export interface CypherExportResult {
 /** Yields the script, chunk by chunk. Close the generator (or destroy its stream) to abort the transaction. */
 export async function* exportCypher(conn: Neo4jConnection, options: CypherExportOptions): AsyncGenerator<Buffer> {
   const { signal } = options;
-
   yield Buffer.from(header(options.source));
   yield Buffer.from(prologue());
   const batcher = new Batcher(options.limits);
@@ -111,7 +107,7 @@ export async function* exportCypher(conn: Neo4jConnection, options: CypherExport
   const schema = [...constraints, ...indexes];
   if (schema.length > 0) yield Buffer.from(`${schema.map((s) => `${s};`).join("\n")}\nCALL db.awaitIndexes(3600);\n`);
   const after = await conn.counts(signal);
-  const concurrentWrite = compare(await options.before, after, nodes, relationships);
+  const concurrentWrite = compare(options.before, after, nodes, relationships);
   if (concurrentWrite) {
     if ((options.onConcurrentWrite ?? "fail") === "fail") {
       throw new EngineError(`Neo4j changed during the export (${concurrentWrite}); the backup would not be consistent.`, {

@@ -93,12 +93,14 @@ class Neo4jEngine implements Engine {
   async backup(ctx: BackupContext): Promise<EngineSection> {
     const method = this.options.method ?? "cypher";
     const server = await this.conn.server(ctx.signal);
-    // The counts, the APOC version and the schema are read side by side, and the `cypher` export starts with
-    // them instead of after them: it needs the counts and the schema only at its end (see export-cypher.ts for
-    // why counts taken as its scan begins still check it). The other methods wait for them: `apoc` needs to
-    // know that APOC is there, and `dump` stops the database.
-    const facts = quiet(Promise.all([this.conn.counts(ctx.signal), this.conn.apocVersion(ctx.signal), readSchema(this.conn, ctx.signal)]));
-    if (method !== "cypher") await facts;
+    // The counts, the APOC version and the schema are read side by side. The `cypher` export starts once the
+    // counts are in (they must be taken before it), while the schema, which it writes at its end, may still be
+    // read. The other methods wait for all three: `apoc` needs to know that APOC is there, and `dump` stops
+    // the database.
+    const before = this.conn.counts(ctx.signal);
+    const facts = quiet(Promise.all([before, this.conn.apocVersion(ctx.signal), readSchema(this.conn, ctx.signal)]));
+    if (method === "cypher") await before;
+    else await facts;
     const source = `Neo4j ${server.neo4jVersion} ${server.edition}, database ${this.conn.database}`;
     let record: ArtifactRecord;
     let extra: Record<string, unknown>;
@@ -106,7 +108,7 @@ class Neo4jEngine implements Engine {
       let done: CypherExportResult | undefined;
       const limits: BatchLimits = { rows: this.options.scriptBatchRows ?? DEFAULT_LIMITS.rows, chars: this.options.scriptBatchChars ?? DEFAULT_LIMITS.chars };
       const gen = exportCypher(this.conn, {
-        signal: ctx.signal, events: ctx.events, schema: quiet(facts.then((f) => f[2])), before: quiet(facts.then((f) => f[0])), source, limits,
+        signal: ctx.signal, events: ctx.events, schema: quiet(facts.then((f) => f[2])), before: await before, source, limits,
         onConcurrentWrite: this.options.onConcurrentWrite ?? "fail", onDone: (r) => (done = r),
       });
       record = await ctx.writeArtifact({ name: ARTIFACT.cypher }, Readable.from(gen, { objectMode: false }));

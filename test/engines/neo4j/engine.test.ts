@@ -14,7 +14,7 @@ import { allTypes, createFixture, createGraph, neo4jEnv, run, schemaSnapshot, sn
 import { MemoryStore } from "./memory-context.ts";
 import { localExecutor } from "../../../src/exec/local.ts";
 import { harnessControl } from "./server-control.ts";
-import { Neo4jConnection } from "../../../src/engines/neo4j/connection.ts";
+import { countStoreQuery, Neo4jConnection } from "../../../src/engines/neo4j/connection.ts";
 import { apocError } from "../../../src/engines/neo4j/export-apoc.ts";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -181,6 +181,25 @@ describe("neo4j engine (real server)", { concurrency: 1 }, () => {
     store.tamper("neo4j-backup.cypher", (b) => b.subarray(0, Math.floor(b.length / 2)), true);
     await assert.rejects(engine.restore(section, store.restoreContext({ purge: true })), IntegrityError);
     assert.deepEqual(await snapshot(driver), content);
+  });
+
+  test("counts: every label and type, read from the count store in one query, also in a graph without relationships", async () => {
+    await wipe(driver);
+    await run(driver, "CREATE (:Alone), (:Alone:`odd``name`), (:Other)");
+    const counts = await engine.count({ signal });
+    assert.equal(counts.nodes, 3);
+    assert.equal(counts.relationships, 0);
+    assert.equal(counts["nodes:Alone"], 2);
+    assert.equal(counts["nodes:odd`name"], 1);
+    assert.equal(counts["nodes:Other"], 1);
+    assert.equal(Object.keys(counts).filter((k) => k.startsWith("relationships:")).length, 0);
+    await run(driver, "MATCH (a:Other), (b:Alone) CREATE (a)-[:`ODD ``T`]->(b), (a)-[:PLAIN]->(a)");
+    const after = await engine.count({ signal });
+    assert.deepEqual([after.relationships, after["relationships:ODD `T"], after["relationships:PLAIN"], after["nodes:Alone"]], [4, 2, 2, 2]);
+    // A scan here would read every node or relationship: the plan must use count-store lookups only.
+    const plan = await planOperators(countStoreQuery(["Alone", "odd`name"], ["ODD `T", "PLAIN"]));
+    assert.ok(plan.includes("NodeCountFromCountStore") && plan.includes("RelationshipCountFromCountStore"), plan.join(", "));
+    assert.ok(!plan.some((op) => /Scan|Expand|Aggregation/.test(op)), `no scan, expand or aggregation: ${plan.join(", ")}`);
   });
 
   test("a backup from a newer major Neo4j version is refused with a clear message", async () => {
@@ -393,3 +412,20 @@ describe("neo4j engine (real server)", { concurrency: 1 }, () => {
     assert.deepEqual(await snapshot(driver), content);
   });
 });
+
+/** The operators of the server's plan for `cypher` (EXPLAIN: nothing runs), without their runtime suffix. */
+async function planOperators(cypher: string): Promise<string[]> {
+  const session = driver.session({ database: "neo4j" });
+  try {
+    const { summary } = await session.run(`EXPLAIN ${cypher}`);
+    const operators: string[] = [];
+    const walk = (step: { operatorType: string; children: unknown[] }): void => {
+      operators.push(step.operatorType.split("@")[0] ?? "");
+      for (const child of step.children) walk(child as typeof step);
+    };
+    if (summary.plan !== false) walk(summary.plan);
+    return operators;
+  } finally {
+    await session.close();
+  }
+}

@@ -93,12 +93,14 @@ class Neo4jEngine implements Engine {
   async backup(ctx: BackupContext): Promise<EngineSection> {
     const method = this.options.method ?? "cypher";
     const server = await this.conn.server(ctx.signal);
-    // The counts, the APOC version and the schema are read side by side. The `cypher` export starts once the
-    // counts are in (they must be taken before it), while the schema, which it writes at its end, may still be
+    // The counts are read beside the APOC version and then the schema (one connection each: the one the query
+    // above left idle and one more). The `cypher` export starts once the counts are in (they must be taken
+    // before it), on the connection they leave idle, while the schema, which it writes at its end, may still be
     // read. The other methods wait for all three: `apoc` needs to know that APOC is there, and `dump` stops
     // the database.
     const before = this.conn.counts(ctx.signal);
-    const facts = quiet(Promise.all([before, this.conn.apocVersion(ctx.signal), readSchema(this.conn, ctx.signal)]));
+    const apoc = this.conn.apocVersion(ctx.signal);
+    const facts = quiet(Promise.all([before, apoc, apoc.then(() => readSchema(this.conn, ctx.signal))]));
     if (method === "cypher") await before;
     else await facts;
     const source = `Neo4j ${server.neo4jVersion} ${server.edition}, database ${this.conn.database}`;

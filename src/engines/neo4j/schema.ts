@@ -17,14 +17,12 @@ export interface SchemaStatements {
 
 /** Reads the schema. Never writes. */
 export async function readSchema(conn: Neo4jConnection, signal?: AbortSignal): Promise<SchemaStatements> {
-  const [constraints, indexes] = await Promise.all([
-    conn.query("SHOW CONSTRAINTS YIELD name, createStatement RETURN name, createStatement ORDER BY name", {}, signal),
-    conn.query(
-      "SHOW INDEXES YIELD name, owningConstraint, createStatement WHERE owningConstraint IS NULL AND name <> $temp RETURN name, createStatement ORDER BY name",
-      { temp: IMPORT_INDEX },
-      signal,
-    ),
-  ]);
+  const constraints = await conn.query("SHOW CONSTRAINTS YIELD name, createStatement RETURN name, createStatement ORDER BY name", {}, signal);
+  const indexes = await conn.query(
+    "SHOW INDEXES YIELD name, owningConstraint, createStatement WHERE owningConstraint IS NULL AND name <> $temp RETURN name, createStatement ORDER BY name",
+    { temp: IMPORT_INDEX },
+    signal,
+  );
   return {
     constraints: constraints.map((r) => ifNotExists(String(r.createStatement))),
     indexes: indexes.map((r) => ifNotExists(String(r.createStatement))),

@@ -11,11 +11,11 @@
  *
  * Each part carries its CRC-32 (`x-amz-checksum-crc32`, computed here by zlib's native `crc32`), which S3 checks
  * before it accepts the part (BadDigest otherwise), and goes with `x-amz-content-sha256: UNSIGNED-PAYLOAD`: SigV4
- * then signs the headers, the checksum among them, but does not hash the body. That sha256 per part was the
- * largest cost an upload had beyond the pipeline's own sha256 of the artifact, which the manifest records and
- * which verify, and every restore before it changes anything, check against the stored bytes end to end: a part
- * altered on the way is refused by S3 at once, and anything else is found by that check. It is what the AWS
- * SDKs do over HTTPS by default (a CRC-32 and no payload hash). The upload is created with the CRC-32 algorithm
+ * then signs the headers, the checksum among them, but does not hash the body. That sha256 of each part was
+ * the largest cost of an upload besides the pipeline's own sha256 of the artifact. That one stays: the manifest
+ * records it, and verify, and every restore before it changes anything, check it against the stored bytes. So
+ * a part altered on the way is refused by S3 at once, and anything else is found by that check. It is what the
+ * AWS SDKs do over HTTPS by default (a CRC-32 and no payload hash). The upload is created with the CRC-32 algorithm
  * and completed with every part's checksum, so S3 keeps a checksum of the whole object too. A body that fits in
  * one part (a PutObject) is still signed with its sha256.
  *

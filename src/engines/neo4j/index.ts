@@ -101,8 +101,7 @@ class Neo4jEngine implements Engine {
     const before = this.conn.counts(ctx.signal);
     const apoc = this.conn.apocVersion(ctx.signal);
     const facts = quiet(Promise.all([before, apoc, apoc.then(() => readSchema(this.conn, ctx.signal))]));
-    if (method === "cypher") await before;
-    else await facts;
+    if (method !== "cypher") await facts;
     const source = `Neo4j ${server.neo4jVersion} ${server.edition}, database ${this.conn.database}`;
     let record: ArtifactRecord;
     let extra: Record<string, unknown>;

@@ -2,8 +2,8 @@
  * A private Neo4j + APOC for the benchmark, set up by the test harness's own helpers (same jars, same
  * configuration, random password, Bolt on a free loopback port) in a temporary folder, so that the
  * benchmark never touches the shared test server's data. The heap is a parameter: replaying APOC's script
- * (transactions of 20,000 rows' statements) ran a 1 GiB heap out of memory here. Stopped (SIGTERM, then a
- * wait) and removed by `stop()`.
+ * (transactions of 20,000 rows' statements) ran a 1 GiB heap out of memory here. Stopped (SIGTERM, up to 3
+ * minutes for a clean shutdown, then SIGKILL) and removed by `stop()`.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -12,7 +12,7 @@ import neo4j from "neo4j-driver";
 import { createContext } from "../../test/harness/context.ts";
 import { JVM_FLAGS, neo4jHome, neo4jProcessEnv, prepareHome } from "../../test/harness/neo4j/home.ts";
 import { installNeo4j, NEO4J_5_26 } from "../../test/harness/neo4j/install.ts";
-import { isAlive, recordOf, signalGroup, sleep } from "../../test/harness/process.ts";
+import { recordOf, stopProcesses } from "../../test/harness/process.ts";
 import { harnessPaths } from "../../test/harness/state.ts";
 
 export interface PrivateNeo4j {
@@ -36,9 +36,7 @@ export async function startPrivateNeo4j(heap: string, log: (message: string) => 
   const pid = await ctx.spawn(install.java, args, { env: neo4jProcessEnv(paths), cwd: paths.home });
   const record = recordOf(pid);
   const stop = async (): Promise<void> => {
-    if (isAlive(record)) signalGroup(pid, "SIGTERM");
-    for (let i = 0; i < 900 && isAlive(record); i++) await sleep(200);
-    if (isAlive(record)) signalGroup(pid, "SIGKILL");
+    await stopProcesses([record], 180_000);
     rmSync(dir, { recursive: true, force: true });
   };
   const uri = `bolt://127.0.0.1:${port}`;

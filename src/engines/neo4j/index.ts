@@ -149,10 +149,10 @@ class Neo4jEngine implements Engine {
     }
     if (!section.artifacts.some((a) => a.name === ARTIFACT[method])) throw new IntegrityError(`The Neo4j section lists no ${ARTIFACT[method]} artifact.`);
     if (method === "dump") this.dumpOptions();
-    const facts = await this.conn.facts(signal);
-    const newer = method === "dump" ? compareVersions(section.version, facts.neo4jVersion) > 0 : majorOf(section.version) > majorOf(facts.neo4jVersion);
+    const { neo4jVersion } = await this.conn.server(signal);
+    const newer = method === "dump" ? compareVersions(section.version, neo4jVersion) > 0 : majorOf(section.version) > majorOf(neo4jVersion);
     if (newer) {
-      throw new EngineError(`The backup comes from Neo4j ${section.version}, newer than the server's ${facts.neo4jVersion}: it cannot be restored here.`, {
+      throw new EngineError(`The backup comes from Neo4j ${section.version}, newer than the server's ${neo4jVersion}: it cannot be restored here.`, {
         hint: `Restore into Neo4j ${method === "dump" ? section.version : majorOf(section.version)} or later.`,
       });
     }

@@ -11,3 +11,9 @@ declare module "neo4j-driver-bolt-connection/lib/bolt/temporal-factory.js" {
   const temporalFactory: Record<"epochDayToDate" | "nanoOfDayToLocalTime" | "epochSecondAndNanoToLocalDateTime", unknown>;
   export default temporalFactory;
 }
+
+declare module "neo4j-driver-bolt-connection/lib/channel/channel-buf.js" {
+  /** The driver's buffer over one Node buffer (`record-text.ts` gives the driver's unpacker one). */
+  const channelBufferModule: { default: new (buffer: Buffer) => unknown };
+  export default channelBufferModule;
+}

@@ -11,6 +11,7 @@
  * compared with what was streamed; a difference means that something wrote during the export, and the export
  * fails (or, with `onConcurrentWrite: "warn"`, emits a warning and records it in the section's details).
  */
+import type { Record as Neo4jRecord } from "neo4j-driver";
 import { EngineError } from "../../core/errors.ts";
 import type { Emitter } from "../../core/events.ts";
 import type { Neo4jConnection } from "./connection.ts";
@@ -18,6 +19,7 @@ import type { SchemaStatements } from "./schema.ts";
 import { Batcher } from "./batcher.ts";
 import type { WriteNotes } from "./literal-writer.ts";
 import { recordChunks } from "./record-chunks.ts";
+import { isTextRow, transcodeRecords, type RecordTranscoding, type TextRow } from "./record-text.ts";
 import {
   cleanup, FORMAT, nodeRow, nodeStatementTail, prologue, relationshipRow, relationshipStatementTail, trailer, type BatchLimits,
 } from "./script-format.ts";
@@ -34,6 +36,12 @@ export interface CypherExportOptions {
   /** @default "fail" */
   onConcurrentWrite?: "fail" | "warn";
   limits?: BatchLimits;
+  /**
+   * Where the rows' text comes from: the records' Bolt bytes (`record-text.ts`), or the values the driver makes
+   * of them (slower; the same text, which a test compares).
+   * @default "bytes"
+   */
+  rowsFrom?: "bytes" | "values";
   /** Receives the final tallies once the script is complete (before its trailer is yielded). */
   onDone?: (result: CypherExportResult) => void;
 }
@@ -60,45 +68,45 @@ export async function* exportCypher(conn: Neo4jConnection, options: CypherExport
   const session = conn.session("READ");
   const tx = session.beginTransaction();
   let committed = false;
+  let text: RecordTranscoding | undefined;
   try {
     const read = { signal, highWater: conn.fetchSize, translate: (err: unknown) => conn.translate(err, signal) };
+    if ((options.rowsFrom ?? "bytes") === "bytes") text = await transcodeRecords(tx, "node").catch(() => undefined);
     const nodeResult = tx.run("MATCH (n) RETURN id(n) AS i, labels(n) AS l, properties(n) AS p");
     for await (const records of recordChunks(nodeResult, read)) {
       for (const record of records) {
-        const labels = record.get("l") as string[];
-        const key = labels.join("\u0000");
-        let tail = tails.get(key);
+        const row = nodeText(record, notes);
+        let tail = tails.get(row.group);
         if (tail === undefined) {
-          tail = nodeStatementTail(labels.slice().sort());
-          if (tails.size < 10_000) tails.set(key, tail);
+          tail = nodeStatementTail((row.labels ?? []).slice().sort());
+          if (tails.size < 10_000) tails.set(row.group, tail);
         }
-        notes.needsServer = false;
-        const row = nodeRow(record.get("i") as bigint, record.get("p") as Record<string, unknown>, notes);
-        for (const batch of batcher.add(tail, row, notes.needsServer)) yield batch;
+        for (const batch of batcher.add(tail, row.text, row.needsServer)) yield batch;
         if (++nodes % 100_000 === 0) options.events.info(`Neo4j export: ${nodes} nodes`);
       }
     }
     yield* batcher.drain();
     tails.clear();
+    if (text) text.shape = "relationship";
     const relResult = tx.run("MATCH (a)-[r]->(b) RETURN id(a) AS s, id(b) AS e, type(r) AS t, properties(r) AS p");
     for await (const records of recordChunks(relResult, read)) {
       for (const record of records) {
-        notes.needsServer = false;
-        const row = relationshipRow(record.get("s") as bigint, record.get("e") as bigint, record.get("p") as Record<string, unknown>, notes);
-        const type = record.get("t") as string;
-        let tail = tails.get(type);
+        const row = relationshipText(record, notes);
+        let tail = tails.get(row.group);
         if (tail === undefined) {
-          tail = relationshipStatementTail(type);
-          if (tails.size < 10_000) tails.set(type, tail);
+          tail = relationshipStatementTail(row.group);
+          if (tails.size < 10_000) tails.set(row.group, tail);
         }
-        for (const batch of batcher.add(tail, row, notes.needsServer)) yield batch;
+        for (const batch of batcher.add(tail, row.text, row.needsServer)) yield batch;
         if (++relationships % 100_000 === 0) options.events.info(`Neo4j export: ${relationships} relationships`);
       }
     }
+    text?.end();
     yield* batcher.drain();
     await conn.guard(() => tx.commit(), signal);
     committed = true;
   } finally {
+    text?.end();
     if (!committed) await tx.rollback().catch(() => {});
     await session.close().catch(() => {});
   }
@@ -121,6 +129,25 @@ export async function* exportCypher(conn: Neo4jConnection, options: CypherExport
 }
 
 // --- internal ---
+
+/** A node record as text: the one {@link transcodeRecords} made, or written from the driver's values. */
+function nodeText(record: Neo4jRecord, notes: WriteNotes): TextRow {
+  const made = record.get(0) as unknown;
+  if (isTextRow(made)) return made;
+  const labels = record.get("l") as string[];
+  notes.needsServer = false;
+  const text = nodeRow(record.get("i") as bigint, record.get("p") as Record<string, unknown>, notes);
+  return { text, needsServer: notes.needsServer, labels, group: labels.join("\u0000") };
+}
+
+/** A relationship record as text: the one {@link transcodeRecords} made, or written from the driver's values. */
+function relationshipText(record: Neo4jRecord, notes: WriteNotes): TextRow {
+  const made = record.get(0) as unknown;
+  if (isTextRow(made)) return made;
+  notes.needsServer = false;
+  const text = relationshipRow(record.get("s") as bigint, record.get("e") as bigint, record.get("p") as Record<string, unknown>, notes);
+  return { text, needsServer: notes.needsServer, group: record.get("t") as string };
+}
 
 function header(source: string): string {
   return [

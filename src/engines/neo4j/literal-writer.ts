@@ -147,13 +147,8 @@ export function isoOffset(seconds: number): string {
   return `${sign}${pad(Math.floor(abs / 3600), 2)}:${pad(Math.floor(abs / 60) % 60, 2)}${s ? `:${pad(s, 2)}` : ""}`;
 }
 
-// --- internal ---
-
-/** Written map keys, most maps having the same few. */
-const keys = new Map<string, string>();
-const KEY_NEEDS_SERVER_RE = /[`\n\r]/;
-
-function writeKey(name: string, notes: WriteNotes | undefined): string {
+/** A property key as {@link writeName} writes it, noting a key that {@link WriteNotes | needs the server}. */
+export function writeKey(name: string, notes: WriteNotes | undefined): string {
   const known = keys.get(name);
   if (known !== undefined) return known;
   const written = writeName(name);
@@ -165,20 +160,11 @@ function writeKey(name: string, notes: WriteNotes | undefined): string {
   return written;
 }
 
-/** {@link isoOffset}, noting an offset with seconds. */
-function writeOffset(seconds: number, notes: WriteNotes | undefined): string {
-  if (notes && seconds % 60 !== 0) notes.needsServer = true;
-  return isoOffset(seconds);
-}
-
-const ESCAPE_RE = /[\\'\u0000-\u001f\u007f\u2028\u2029]/g; // eslint-disable-line no-control-regex
-const NEEDS_ESCAPE_RE = /[\\'\u0000-\u001f\u007f\u2028\u2029]/; // eslint-disable-line no-control-regex
-
 /**
  * True when every element is a finite FLOAT whose shortest decimal form has a fraction and no exponent
  * (|x| in [1e-6, 1e21), not integral): `JSON.stringify` then writes exactly what {@link writeFloat} would.
  */
-function isPlainFloatList(list: readonly unknown[]): boolean {
+export function isPlainFloatList(list: readonly unknown[]): boolean {
   for (let i = 0; i < list.length; i++) {
     const x = list[i];
     if (typeof x !== "number") return false;
@@ -187,6 +173,21 @@ function isPlainFloatList(list: readonly unknown[]): boolean {
   }
   return true;
 }
+
+// --- internal ---
+
+/** Written map keys, most maps having the same few. */
+const keys = new Map<string, string>();
+const KEY_NEEDS_SERVER_RE = /[`\n\r]/;
+
+/** {@link isoOffset}, noting an offset with seconds. */
+function writeOffset(seconds: number, notes: WriteNotes | undefined): string {
+  if (notes && seconds % 60 !== 0) notes.needsServer = true;
+  return isoOffset(seconds);
+}
+
+const ESCAPE_RE = /[\\'\u0000-\u001f\u007f\u2028\u2029]/g; // eslint-disable-line no-control-regex
+const NEEDS_ESCAPE_RE = /[\\'\u0000-\u001f\u007f\u2028\u2029]/; // eslint-disable-line no-control-regex
 
 function escapeChar(c: string): string {
   switch (c) {

@@ -16,6 +16,9 @@ import { localExecutor } from "../../../src/exec/local.ts";
 import { harnessControl } from "./server-control.ts";
 import { countStoreQuery, Neo4jConnection } from "../../../src/engines/neo4j/connection.ts";
 import { apocError } from "../../../src/engines/neo4j/export-apoc.ts";
+import { exportCypher } from "../../../src/engines/neo4j/export-cypher.ts";
+import { isTextRow, transcodeRecords } from "../../../src/engines/neo4j/record-text.ts";
+import { Emitter } from "../../../src/core/events.ts";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -233,6 +236,41 @@ describe("neo4j engine (real server)", { concurrency: 1 }, () => {
       } finally {
         await e.close();
       }
+    }
+  });
+
+  test("cypher: rows written from the records' Bolt bytes are the text the driver's values give, for every property type", async () => {
+    await wipe(driver);
+    await createFixture(driver);
+    const conn = new Neo4jConnection({ ...neo4jEnv() });
+    try {
+      const session = conn.session("READ");
+      const tx = session.beginTransaction();
+      try {
+        const text = await transcodeRecords(tx, "node");
+        assert.ok(text, "the text path fits this driver's internals");
+        const rows = await tx.run("MATCH (n) RETURN id(n) AS i, labels(n) AS l, properties(n) AS p LIMIT 3");
+        assert.ok(rows.records.length > 0 && rows.records.every((r) => isTextRow(r.get(0))));
+        text.end();
+        const plain = await tx.run("MATCH (n) RETURN id(n) AS i, labels(n) AS l, properties(n) AS p LIMIT 1");
+        assert.ok(!isTextRow(plain.records[0]?.get(0)), "once ended, records are the driver's values again");
+      } finally {
+        await tx.rollback();
+        await session.close();
+      }
+      const exported = async (rowsFrom: "bytes" | "values"): Promise<string> => {
+        const before = await conn.counts(signal);
+        const parts: Buffer[] = [];
+        const schema = Promise.resolve({ constraints: [], indexes: [] });
+        for await (const part of exportCypher(conn, { signal, events: new Emitter(), schema, before, source: "test", rowsFrom })) parts.push(part);
+        return Buffer.concat(parts).toString("utf8");
+      };
+      const fromBytes = await exported("bytes");
+      const fromValues = await exported("values");
+      assert.ok(fromBytes.includes("long-long-") && fromBytes.includes("apoc.util.compress("), "multi-chunk records and byte arrays are in the comparison");
+      assert.equal(fromBytes, fromValues);
+    } finally {
+      await conn.close();
     }
   });
 

@@ -2,7 +2,8 @@
  * The `cypher` export method: reads the whole database in ONE read transaction through Bolt, records pulled
  * `fetchSize` at a time (the driver stops pulling while the consumer is slow, see `record-chunks.ts`), and
  * yields the `stackvault-cypher/2` script (see `script-format.ts`), batch by batch, as the UTF-8 buffers the
- * {@link Batcher} wrote. Nothing is written on the server and APOC is not needed.
+ * {@link Batcher} wrote. Each record's row is written from the record's Bolt bytes (`record-text.ts`), not from
+ * the values the driver would make of them. Nothing is written on the server and APOC is not needed.
  *
  * Memory: the driver's fetch window (up to about three times `fetchSize` records) plus the open batches of
  * the {@link Batcher} (≤ 64 MiB, usually a few MiB).

@@ -21,6 +21,12 @@ export interface RecordChunksOptions {
   highWater: number;
   /** Turns a driver or server error into the error to throw. */
   translate: (err: unknown) => Error;
+  /**
+   * How many records each pull asks for from now on, asked again whenever the consumer takes records; the
+   * driver's fetch size when absent. (The driver has no public setting per query: this sets its result
+   * observer's `_fetchSize`, and does nothing once a driver upgrade renames it.)
+   */
+  pullSize?: () => number;
 }
 
 /**
@@ -29,7 +35,7 @@ export interface RecordChunksOptions {
  * rest of the result on the server (the transaction's rollback then completes).
  */
 export async function* recordChunks(result: Result, options: RecordChunksOptions): AsyncGenerator<Neo4jRecord[]> {
-  const { signal, highWater, translate } = options;
+  const { signal, highWater, translate, pullSize } = options;
   let queue: Neo4jRecord[] = [];
   let finished = false;
   let failure: { error: unknown } | undefined;
@@ -75,6 +81,9 @@ export async function* recordChunks(result: Result, options: RecordChunksOptions
       if (queue.length > 0) {
         const chunk = queue;
         queue = [];
+        if (pullSize && stream && typeof (stream as { _fetchSize?: unknown })._fetchSize === "number") {
+          (stream as unknown as { _fetchSize: number })._fetchSize = pullSize();
+        }
         resume();
         yield chunk;
         continue;

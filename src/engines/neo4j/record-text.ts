@@ -44,6 +44,8 @@ export type RecordShape = "node" | "relationship";
 /** Switches the text path to a query of another shape, or ends it (the connection gets its own `unpack` back). */
 export interface RecordTranscoding {
   shape: RecordShape;
+  /** The mean size in bytes, as sent, of the records of `shape` read so far; undefined before the first. */
+  meanBytes(shape: RecordShape): number | undefined;
   end(): void;
 }
 
@@ -67,6 +69,7 @@ export async function transcodeRecords(tx: Transaction, shape: RecordShape): Pro
   const reader = new RecordReader(own);
   const handle: RecordTranscoding = {
     shape,
+    meanBytes: (of) => reader.meanBytes(of),
     end: () => {
       if (own.unpack === transcode) delete (own as Partial<DriverProtocol>).unpack;
     },
@@ -125,6 +128,7 @@ class RecordReader {
   private readonly notes: WriteNotes = { needsServer: false };
   private readonly labelSets = new Map<string, { labels: string[]; group: string }>();
   private readonly floats: number[] = [];
+  private readonly read = { node: { records: 0, bytes: 0 }, relationship: { records: 0, bytes: 0 } };
 
   private readonly protocol: DriverProtocol;
 
@@ -143,7 +147,15 @@ class RecordReader {
     this.view = single ? message : (new channelBufferModule.default(b) as DriverBuffer);
     this.notes.needsServer = false;
     const row = shape === "node" ? this.node() : this.relationship();
+    const read = this.read[shape];
+    read.records++;
+    read.bytes += b.length - start;
     return { signature: RECORD_SIGNATURE, fields: [[row]] };
+  }
+
+  meanBytes(shape: RecordShape): number | undefined {
+    const read = this.read[shape];
+    return read.records > 0 ? read.bytes / read.records : undefined;
   }
 
   private node(): Row {

@@ -16,7 +16,8 @@ import { localExecutor } from "../../../src/exec/local.ts";
 import { harnessControl } from "./server-control.ts";
 import { countStoreQuery, Neo4jConnection } from "../../../src/engines/neo4j/connection.ts";
 import { apocError } from "../../../src/engines/neo4j/export-apoc.ts";
-import { exportCypher } from "../../../src/engines/neo4j/export-cypher.ts";
+import { exportCypher, MAX_PULL, PULL_BYTES, pullSize } from "../../../src/engines/neo4j/export-cypher.ts";
+import { recordChunks } from "../../../src/engines/neo4j/record-chunks.ts";
 import { isTextRow, transcodeRecords } from "../../../src/engines/neo4j/record-text.ts";
 import { Emitter } from "../../../src/core/events.ts";
 import { execFile } from "node:child_process";
@@ -270,6 +271,29 @@ describe("neo4j engine (real server)", { concurrency: 1 }, () => {
       assert.ok(fromBytes.includes("long-long-") && fromBytes.includes("apoc.util.compress("), "multi-chunk records and byte arrays are in the comparison");
       assert.equal(fromBytes, fromValues);
     } finally {
+      await conn.close();
+    }
+  });
+
+  test("cypher: small records are pulled about 128 KiB at a time, large ones at the fetch size; the driver takes the pull size", async () => {
+    assert.equal(pullSize(undefined, 250), 250, "before any record is read");
+    assert.equal(pullSize(40, 250), Math.floor(PULL_BYTES / 40));
+    assert.equal(pullSize(650, 250), 250);
+    assert.equal(pullSize(2_000_000, 250), 250);
+    assert.equal(pullSize(1, 250), MAX_PULL);
+    await wipe(driver);
+    await createGraph(driver, 300);
+    const conn = new Neo4jConnection({ ...neo4jEnv(), fetchSize: 10 });
+    const session = conn.session("READ");
+    try {
+      const result = session.run("MATCH (n) RETURN n");
+      let records = 0;
+      for await (const chunk of recordChunks(result, { signal, highWater: 10, translate: (err) => err as Error, pullSize: () => 123 })) records += chunk.length;
+      assert.equal(records, 300);
+      const observer = await (result as unknown as { _streamObserverPromise: Promise<{ _fetchSize?: unknown }> })._streamObserverPromise;
+      assert.equal(observer._fetchSize, 123, "the driver's result observer holds the pull size (an upgrade renamed it?)");
+    } finally {
+      await session.close();
       await conn.close();
     }
   });

@@ -10,6 +10,7 @@
 import { PassThrough, type Readable } from "node:stream";
 import type { Executor } from "../../exec/executor.ts";
 import { EngineError } from "../../core/errors.ts";
+import { quiet } from "../../core/promises.ts";
 import type { ArtifactRecord, ArtifactSpec, BackupContext } from "../engine.ts";
 
 /** Starts again what {@link Neo4jServerControl.stop} stopped, and resolves once Neo4j accepts connections. */
@@ -46,8 +47,7 @@ export async function dumpDatabase(options: Neo4jDumpOptions, database: string, 
   try {
     ctx.events.info(`Neo4j stopped for neo4j-admin database dump ${database}.`);
     const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-    const stored = ctx.writeArtifact(spec, out);
-    stored.catch(() => {});
+    const stored = quiet(ctx.writeArtifact(spec, out));
     try {
       await options.executor.run(program, [...lead, "database", "dump", database, "--to-stdout"], { signal: ctx.signal, stdout: out });
       out.end();

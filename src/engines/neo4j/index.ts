@@ -13,6 +13,7 @@
  */
 import { Readable } from "node:stream";
 import { EngineError, IntegrityError } from "../../core/errors.ts";
+import { quiet } from "../../core/promises.ts";
 import type { ArtifactRecord, BackupContext, Engine, EngineInspection, EngineSection, RestoreContext } from "../engine.ts";
 import { Neo4jConnection, type Neo4jConnectionOptions } from "./connection.ts";
 import { exportCypher, type CypherExportResult } from "./export-cypher.ts";
@@ -63,12 +64,6 @@ export function createNeo4jEngine(options: Neo4jEngineOptions): Engine {
 
 // --- internal ---
 
-/** `promise`, with a handler attached: its rejection is thrown where it is awaited, not reported as unhandled. */
-function quiet<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => {});
-  return promise;
-}
-
 const ARTIFACT = { cypher: "neo4j-backup.cypher", apoc: "neo4j-backup.cypher", dump: "neo4j-backup.dump" } as const;
 
 class Neo4jEngine implements Engine {
@@ -100,7 +95,9 @@ class Neo4jEngine implements Engine {
     // the database.
     const before = this.conn.counts(ctx.signal);
     const apoc = this.conn.apocVersion(ctx.signal);
-    const facts = quiet(Promise.all([before, apoc, apoc.then(() => readSchema(this.conn, ctx.signal))]));
+    const facts = quiet(
+      Promise.all([before, apoc, apoc.then(() => readSchema(this.conn, ctx.signal))]).then(([counts, apocVersion, schema]) => ({ counts, apocVersion, schema })),
+    );
     if (method !== "cypher") await facts;
     const source = `Neo4j ${server.neo4jVersion} ${server.edition}, database ${this.conn.database}`;
     let record: ArtifactRecord;
@@ -109,13 +106,13 @@ class Neo4jEngine implements Engine {
       let done: CypherExportResult | undefined;
       const limits: BatchLimits = { rows: this.options.scriptBatchRows ?? DEFAULT_LIMITS.rows, chars: this.options.scriptBatchChars ?? DEFAULT_LIMITS.chars };
       const gen = exportCypher(this.conn, {
-        signal: ctx.signal, events: ctx.events, schema: quiet(facts.then((f) => f[2])), before: await before, source, limits,
+        signal: ctx.signal, events: ctx.events, schema: quiet(facts.then((f) => f.schema)), before: await before, source, limits,
         onConcurrentWrite: this.options.onConcurrentWrite ?? "fail", onDone: (r) => (done = r),
       });
       record = await ctx.writeArtifact({ name: ARTIFACT.cypher }, Readable.from(gen, { objectMode: false }));
       extra = { format: FORMAT, exported: { nodes: done?.nodes, relationships: done?.relationships }, ...(done?.concurrentWrite ? { concurrentWrite: done.concurrentWrite } : {}) };
     } else if (method === "apoc") {
-      if (!(await facts)[1]) {
+      if (!(await facts).apocVersion) {
         throw new EngineError(`APOC is not installed on Neo4j at ${this.conn.uri}.`, { hint: "Use --neo4j-method cypher (the default, needs no APOC)." });
       }
       let done: { nodes: number; relationships: number } | undefined;
@@ -126,7 +123,7 @@ class Neo4jEngine implements Engine {
       record = await dumpDatabase(this.dumpOptions(), this.conn.database, { name: ARTIFACT.dump, compression: "none" }, ctx);
       extra = { format: "neo4j-admin-dump" };
     }
-    const [counts, apocVersion, schema] = await facts;
+    const { counts, apocVersion, schema } = await facts;
     const details: Record<string, unknown> = {
       method, database: this.conn.database, edition: server.edition, apocVersion,
       schema: { constraints: schema.constraints.length, indexes: schema.indexes.length, statements: [...schema.constraints, ...schema.indexes] },

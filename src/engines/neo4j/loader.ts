@@ -11,6 +11,7 @@
  * {@link LoaderOptions.charsPerTransaction}).
  */
 import { IntegrityError, throwIfAborted } from "../../core/errors.ts";
+import { quiet } from "../../core/promises.ts";
 import type { Emitter } from "../../core/events.ts";
 import type { Neo4jConnection } from "./connection.ts";
 import { parseLiteral, NotALiteral } from "./literal-parser.ts";
@@ -75,8 +76,7 @@ export async function loadScript(conn: Neo4jConnection, items: AsyncIterable<Scr
     groups.delete(query);
     pendingChars -= group.chars;
     await settle();
-    inflight = write(query, group.rows);
-    inflight.catch(() => {}); // observed by the next settle()
+    inflight = quiet(write(query, group.rows)); // awaited by the next settle()
   };
   const flushAll = async (): Promise<void> => {
     for (const query of [...groups.keys()]) await flush(query);

@@ -18,6 +18,7 @@ import type { IncomingMessage } from "node:http";
 import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CancelledError, EngineError, StackvaultError } from "../../core/errors.ts";
+import { quiet } from "../../core/promises.ts";
 import { refused, unreachable } from "./errors.ts";
 
 /** A streamed call: where it goes and how long it may stay silent. */
@@ -110,9 +111,8 @@ export async function postStream(post: StreamedPost): Promise<string> {
     req.once("error", reject);
     req.once("close", () => reject(new Error("the connection closed before Qdrant answered")));
   });
-  const sent = pipeline(guarded(), req);
-  answered.catch(() => undefined);
-  sent.catch(() => undefined);
+  quiet(answered);
+  const sent = quiet(pipeline(guarded(), req));
   try {
     const res = await answered;
     const text = await readText(res);

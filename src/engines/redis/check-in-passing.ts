@@ -7,6 +7,7 @@
 import { once } from "node:events";
 import { PassThrough, Readable } from "node:stream";
 import { IntegrityError } from "../../core/errors.ts";
+import { quiet } from "../../core/promises.ts";
 import { type VerifiedRdb, verifyRdb } from "./verify.ts";
 
 /** The manifest's `details.rdbCheck` of a backup whose RDB passed {@link checkInPassing}. */
@@ -27,10 +28,10 @@ export interface CheckedStream {
  */
 export function checkInPassing(source: AsyncIterable<Buffer>, signal: AbortSignal, lagBytes = 4 * 1024 * 1024, pieceBytes = 256 * 1024): CheckedStream {
   const parser = new PassThrough({ highWaterMark: lagBytes });
-  const result = verifyRdb(parser, signal).catch((err: unknown) => {
+  // Awaited by the stream below and by the caller.
+  const result = quiet(verifyRdb(parser, signal).catch((err: unknown) => {
     throw err instanceof IntegrityError ? new IntegrityError(`The RDB Redis sent failed its check: ${err.message}`, { cause: err }) : err;
-  });
-  result.catch(() => {}); // observed by the stream below and by the caller
+  }));
   const stream = Readable.from(
     (async function* () {
       try {

@@ -13,6 +13,7 @@
 import type { Readable } from "node:stream";
 import type { Redis } from "ioredis";
 import { EngineError, IntegrityError } from "../../core/errors.ts";
+import { quiet } from "../../core/promises.ts";
 import type { Emitter } from "../../core/events.ts";
 import { commandClient, type RedisConnectionOptions } from "./connection.ts";
 import { RespPipe, connectSocket } from "./socket.ts";
@@ -115,8 +116,7 @@ async function purge(pipe: RespPipe, selection: { dbs: number[] } | undefined): 
 async function load(options: LiveRestoreOptions, selection: { wanted: Set<number>; dbs: number[] } | undefined, result: LiveRestoreResult, admin: () => Redis): Promise<void> {
   const wanted = selection?.wanted;
   // The connection is made while the artifact is opened and its first records read.
-  const connecting = connectSocket(options.connection, options.signal);
-  connecting.catch(() => undefined);
+  const connecting = quiet(connectSocket(options.connection, options.signal));
   let pipe: RespPipe | undefined;
   let batches: ReturnType<typeof parseRdbRaw> | undefined;
   try {

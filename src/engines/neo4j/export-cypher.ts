@@ -1,9 +1,10 @@
 /**
  * The `cypher` export method: reads the whole database in ONE read transaction through Bolt, records pulled
- * `fetchSize` at a time (the driver stops pulling while the consumer is slow, see `record-chunks.ts`), and
- * yields the `stackvault-cypher/2` script (see `script-format.ts`), batch by batch, as the UTF-8 buffers the
- * {@link Batcher} wrote. Each record's row is written from the record's Bolt bytes (`record-text.ts`), not from
- * the values the driver would make of them. Nothing is written on the server and APOC is not needed.
+ * `fetchSize` at a time or, for small records, more ({@link pullSize}; the driver stops pulling while the
+ * consumer is slow, see `record-chunks.ts`), and yields the `stackvault-cypher/2` script (see
+ * `script-format.ts`), batch by batch, as the UTF-8 buffers the {@link Batcher} wrote. Each record's row is
+ * written from the record's Bolt bytes (`record-text.ts`), not from the values the driver would make of them.
+ * Nothing is written on the server and APOC is not needed.
  *
  * Memory: the driver's fetch window (up to about three pulls: `fetchSize` records each, or for small records
  * about {@link PULL_BYTES} of them, see {@link pullSize}) plus the open batches of the {@link Batcher} (≤ 64 MiB,
@@ -136,8 +137,6 @@ export async function* exportCypher(conn: Neo4jConnection, options: CypherExport
   yield Buffer.from(trailer(nodes, relationships));
 }
 
-// --- internal ---
-
 /** Bytes, as sent, that one pull asks for once the size of the records is known. */
 export const PULL_BYTES = 128 * 1024;
 /** The most records one pull asks for, however small they are. */
@@ -149,12 +148,15 @@ export const MAX_PULL = 10_000;
  * properties, about 40 bytes each in the reference graph) then come in a few large pulls instead of hundreds
  * of round trips, each of which left the server waiting for the client and the client for the server; larger
  * ones (the reference graph's nodes, about 650 bytes on average) keep the fetch size, which bounds what waits
- * in memory. Measured with `bench/neo4j/child.ts export-cypher` on the 1× graph, ten alternating runs each:
- * 0.56 s against 0.60 s median (a target of 256 KiB, which also grew the node pulls, used more CPU and memory).
+ * in memory. Measured with `bench/neo4j/child.ts export-cypher`, alternating runs against pulls of 250: 0.56
+ * against 0.60 s at 1× (median of ten each), 3.67 against 3.78 s at 10× (six each). A target of 256 KiB, which
+ * also grew the node pulls, used more CPU and memory.
  */
 export function pullSize(meanBytes: number | undefined, least: number): number {
   return meanBytes === undefined ? least : Math.min(MAX_PULL, Math.max(least, Math.floor(PULL_BYTES / meanBytes)));
 }
+
+// --- internal ---
 
 /** A node record as text: the one {@link transcodeRecords} made, or written from the driver's values. */
 function nodeText(record: Neo4jRecord, notes: WriteNotes): TextRow {

@@ -110,6 +110,8 @@ export async function* exportCypher(conn: Neo4jConnection, options: CypherExport
         if (++relationships % 100_000 === 0) options.events.info(`Neo4j export: ${relationships} relationships`);
       }
     }
+    // Before the commit: once committed, the connection goes back to the pool, where another query (the schema,
+    // read beside the export) may take it and must get the driver's own records.
     text?.end();
     yield* batcher.drain();
     await conn.guard(() => tx.commit(), signal);

@@ -168,7 +168,7 @@ class RecordReader {
   private relationship(): Row {
     const start = this.value();
     const end = this.value();
-    const type = this.string(this.size(this.b[this.p++] ?? 0, 0x80));
+    const type = this.nextString();
     const text = `{s: ${start}, e: ${end}, p: ${this.value()}}`;
     return new Row(text, this.notes.needsServer, type);
   }
@@ -255,7 +255,7 @@ class RecordReader {
   private map(count: number): string {
     let out = "{";
     for (let i = 0; i < count; i++) {
-      const key = this.string(this.size(this.b[this.p++] ?? 0, 0x80));
+      const key = this.nextString();
       out += `${i === 0 ? "" : ", "}${writeKey(key, this.notes)}: ${this.value()}`;
     }
     return `${out}}`;
@@ -267,6 +267,11 @@ class RecordReader {
     const value = this.protocol._unpacker.unpack(this.view, this.protocol.transformer.fromStructure);
     this.p = this.view.position;
     return writeValue(value, this.notes);
+  }
+
+  /** The string whose marker is at the position (a relationship's type, a map's key). */
+  private nextString(): string {
+    return this.string(this.size(this.b[this.p++] ?? 0, 0x80));
   }
 
   private string(length: number): string {
